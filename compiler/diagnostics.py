@@ -1,0 +1,171 @@
+"""Diagnostics as data, and the one renderer that shows them.
+
+Every pass reports problems as `Diagnostic` values; none prints. The renderer
+turns them into the human format of LANGUAGE.md section 7 (a `file:line:col:`
+headline, the source line with a caret under the span, notes and help) or into
+JSON with the same fields. An editor integration maps the same data onto LSP.
+
+Codes are stable: E00xx syntax, E01xx names, E02xx program structure and
+imports, E03xx paths through the flow graph, E04xx definite assignment, E05xx
+types, E06xx secrets and after-call rules; Wxxxx warnings. docs/diagnostics.md
+is the catalogue.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from .source import SourceFile, Span
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """Extra context: with a span it is shown with its own snippet ("declared here")."""
+
+    message: str
+    span: Span | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    code: str
+    severity: Severity
+    span: Span
+    message: str
+    notes: tuple[Note, ...] = field(default_factory=tuple)
+    help: str | None = None
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity is Severity.ERROR
+
+    def sort_key(self) -> tuple[str, int, int, str]:
+        return (self.span.file, self.span.line, self.span.column, self.code)
+
+
+def error(
+    code: str,
+    span: Span,
+    message: str,
+    *,
+    notes: Sequence[Note] = (),
+    help: str | None = None,
+) -> Diagnostic:
+    return Diagnostic(code, Severity.ERROR, span, message, tuple(notes), help)
+
+
+def warning(
+    code: str,
+    span: Span,
+    message: str,
+    *,
+    notes: Sequence[Note] = (),
+    help: str | None = None,
+) -> Diagnostic:
+    return Diagnostic(code, Severity.WARNING, span, message, tuple(notes), help)
+
+
+def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
+    """The closest candidate to a misspelt name, or None when nothing is close."""
+    matches = difflib.get_close_matches(name, sorted(set(candidates)), n=1, cutoff=0.6)
+    return matches[0] if matches else None
+
+
+# --------------------------------------------------------------------------
+# Rendering
+
+
+def headline(diagnostic: Diagnostic) -> str:
+    """`path:line:col: severity[CODE]: message`, the first line of every format."""
+    d = diagnostic
+    return f"{d.span}: {d.severity}[{d.code}]: {d.message}"
+
+
+def render_human(
+    diagnostics: Sequence[Diagnostic], sources: Mapping[str, SourceFile]
+) -> str:
+    """The terminal format: headline, snippet with carets, notes and help, per diagnostic."""
+    blocks = [_render_one(d, sources) for d in diagnostics]
+    return "\n".join(blocks)
+
+
+def _render_one(d: Diagnostic, sources: Mapping[str, SourceFile]) -> str:
+    lines = [headline(d)]
+    lines.extend(_snippet(d.span, sources))
+    for note in d.notes:
+        if note.span is None:
+            lines.append(f"  = note: {note.message}")
+        else:
+            lines.append(f"  note: {note.message} ({note.span})")
+            lines.extend(_snippet(note.span, sources))
+    if d.help:
+        help_lines = d.help.splitlines()
+        lines.append(f"  = help: {help_lines[0]}")
+        lines.extend(f"          {extra}" for extra in help_lines[1:])
+    return "\n".join(lines) + "\n"
+
+
+def _snippet(span: Span, sources: Mapping[str, SourceFile]) -> list[str]:
+    source = sources.get(span.file)
+    if source is None:
+        return []
+    text = source.line_text(span.line).expandtabs(1)
+    gutter = " " * len(str(span.line))
+    # A span over several lines is underlined to the end of its first line.
+    end_column = span.end_column if span.end_line == span.line else len(text) + 1
+    width = max(1, end_column - span.column)
+    caret = " " * (span.column - 1) + "^" * width
+    return [
+        f"{gutter} |",
+        f"{span.line} | {text}",
+        f"{gutter} | {caret}",
+    ]
+
+
+def to_json_object(d: Diagnostic) -> dict[str, object]:
+    """The JSON form of one diagnostic; the same fields the human format shows."""
+    return {
+        "file": d.span.file,
+        "line": d.span.line,
+        "column": d.span.column,
+        "end_line": d.span.end_line,
+        "end_column": d.span.end_column,
+        "severity": str(d.severity),
+        "code": d.code,
+        "message": d.message,
+        "notes": [
+            {"message": n.message, **({"span": _span_json(n.span)} if n.span else {})}
+            for n in d.notes
+        ],
+        "help": d.help,
+    }
+
+
+def _span_json(span: Span) -> dict[str, object]:
+    return {
+        "file": span.file,
+        "line": span.line,
+        "column": span.column,
+        "end_line": span.end_line,
+        "end_column": span.end_column,
+    }
+
+
+def render_json(diagnostics: Sequence[Diagnostic]) -> str:
+    """One JSON document: {"diagnostics": [...], "errors": N, "warnings": N}."""
+    errors = sum(1 for d in diagnostics if d.is_error)
+    document = {
+        "diagnostics": [to_json_object(d) for d in diagnostics],
+        "errors": errors,
+        "warnings": len(diagnostics) - errors,
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False)

@@ -1,0 +1,138 @@
+"""Read source files and gather a whole program: the entry files and every file they import.
+
+A program is the set of modules reachable from the entry files through
+`from "path.flow" import ...` (relative to the importing file) and
+`from package import ...` (the `.flow` files at the top of an installed Python
+package's folder). Each file is read and parsed once, whatever the number of
+files importing it. Files that cannot be read are diagnostics at the import
+that names them; entry files that cannot be read are an `InputError` (exit 2).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import ast
+from .diagnostics import Diagnostic, error
+from .parser import parse
+from .source import SourceFile, Span
+
+
+class InputError(Exception):
+    """A file named on the command line cannot be read: a usage or I/O error."""
+
+
+@dataclass
+class Program:
+    """Everything the later passes need: parsed modules, their text, and what went wrong."""
+
+    entries: list[str]
+    modules: dict[str, ast.Module] = field(default_factory=dict)
+    sources: dict[str, SourceFile] = field(default_factory=dict)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    # The module path each import resolved to; a package import may name several files.
+    import_targets: dict[ast.Import, tuple[str, ...]] = field(default_factory=dict)
+
+
+def read_source(path: str) -> SourceFile | Diagnostic:
+    """The decoded text of a file, or a diagnostic when its bytes are not UTF-8.
+
+    Raises OSError when the file cannot be read at all.
+    """
+    data = Path(path).read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        span = Span(path, line, column, line, column + 1)
+        return error(
+            "E0002",
+            span,
+            f"this file is not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})",
+            help="save the file as UTF-8",
+        )
+    return SourceFile(path, text.removeprefix("\ufeff"))
+
+
+def load_program(entry_paths: Iterable[str]) -> Program:
+    """Read and parse the entry files and, transitively, everything they import."""
+    entries = [os.path.normpath(p) for p in entry_paths]
+    program = Program(entries=entries)
+    for path in entries:
+        try:
+            _load_module(program, path)
+        except OSError as exc:
+            raise InputError(f"cannot read '{path}': {exc.strerror or exc}") from exc
+    return program
+
+
+def _load_module(program: Program, path: str) -> None:
+    """Parse one file (if not yet seen) and follow its imports, depth first."""
+    pending = [path]
+    while pending:
+        current = pending.pop()
+        if current in program.sources or current in program.modules:
+            continue
+        try:
+            source = read_source(current)
+        except OSError as exc:
+            if current == path:
+                raise
+            source = error("E0203", Span(current, 1, 1, 1, 1), f"cannot read '{current}': {exc}")
+        if isinstance(source, Diagnostic):
+            program.diagnostics.append(source)
+            program.sources[current] = SourceFile(current, "")
+            continue
+        program.sources[current] = source
+        result = parse(source)
+        program.diagnostics.extend(result.diagnostics)
+        if result.module is None:
+            continue
+        program.modules[current] = result.module
+        for imp in result.module.imports:
+            targets = _resolve_import(program, current, imp)
+            program.import_targets[imp] = targets
+            pending.extend(t for t in targets if t not in program.sources)
+
+
+def _resolve_import(program: Program, importer: str, imp: ast.Import) -> tuple[str, ...]:
+    if isinstance(imp, ast.FileImport):
+        relative = imp.path.plain_text
+        target = os.path.normpath(os.path.join(os.path.dirname(importer), relative))
+        if not os.path.isfile(target):
+            program.diagnostics.append(
+                error(
+                    "E0201",
+                    imp.path.span,
+                    f"cannot find the imported file '{relative}' (looked for '{target}')",
+                    help="import paths are relative to the importing file's folder",
+                )
+            )
+            return ()
+        return (target,)
+    return _package_flow_files(program, imp)
+
+
+def _package_flow_files(program: Program, imp: ast.PackageImport) -> tuple[str, ...]:
+    try:
+        spec = importlib.util.find_spec(imp.package)
+    except (ImportError, ValueError):
+        spec = None
+    folders = list(spec.submodule_search_locations or []) if spec else []
+    files = sorted(str(p) for folder in folders for p in Path(folder).glob("*.flow"))
+    if not files:
+        what = "is not installed" if spec is None else "holds no .flow files"
+        program.diagnostics.append(
+            error(
+                "E0202",
+                imp.span,
+                f"the action library '{imp.package}' {what}",
+                help=f"install the package that provides '{imp.package}', or import by file path",
+            )
+        )
+    return tuple(os.path.normpath(f) for f in files)

@@ -1,0 +1,42 @@
+"""The compiler's passes, put together for the command line and the editor.
+
+parse (parser.py) -> load imports (loader.py) -> resolve and check (checker)
+-> lower and emit (codegen). Each function here runs the passes a command needs
+and returns data; printing is the CLI's job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from .diagnostics import Diagnostic
+from .loader import InputError, Program, load_program
+from .source import SourceFile
+
+__all__ = ["CheckResult", "InputError", "check_files"]
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    program: Program
+    diagnostics: Sequence[Diagnostic]
+
+    @property
+    def sources(self) -> Mapping[str, SourceFile]:
+        return self.program.sources
+
+    @property
+    def error_count(self) -> int:
+        return sum(1 for d in self.diagnostics if d.is_error)
+
+    @property
+    def warning_count(self) -> int:
+        return len(self.diagnostics) - self.error_count
+
+
+def check_files(paths: Sequence[str]) -> CheckResult:
+    """Parse the files and their imports and report every diagnostic, sorted by place."""
+    program = load_program(paths)
+    diagnostics = sorted(program.diagnostics, key=Diagnostic.sort_key)
+    return CheckResult(program, diagnostics)

@@ -1,0 +1,1 @@
+"""The .flow grammar, shipped as package data of the compiler (flowc.grammar)."""

@@ -1,0 +1,1 @@
+"""flowc_runtime: the small runtime that generated flow modules run on."""

@@ -1,0 +1,116 @@
+"""The runtime's pluggable parts, as small protocols, and the data they exchange.
+
+Generated code never does I/O itself: it asks the `Call` object, which goes
+through these. Each protocol has real implementations in this package:
+
+- `Channel`: console, scripted (tests), later telephony webhooks  (channels.py)
+- `HttpClient`: httpx with timeouts and retries                    (http.py)
+- `Mailer`: SMTP via aiosmtplib; `SmsSender`: Twilio over httpx;
+  `Outbox`: both, kept locally when nothing is configured          (messaging.py)
+- `Understanding`: caller words to typed values                    (understanding.py)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol, TypeAlias
+
+JSON: TypeAlias = None | bool | int | float | str | list["JSON"] | dict[str, "JSON"]
+
+
+class CallerHungUp(Exception):
+    """Raised by a channel when the caller has hung up (console: end of input)."""
+
+
+class DeliveryError(Exception):
+    """An email or SMS could not be handed over; the message says why in words."""
+
+
+class Channel(Protocol):
+    """The voice side of a call: what the agent says and what the caller answers."""
+
+    async def say(self, text: str) -> None: ...
+
+    async def listen(self, timeout_seconds: float) -> str | None:
+        """The caller's next turn; None for silence. Raises CallerHungUp."""
+        ...
+
+    async def transfer(self, number: str) -> None:
+        """Hand the call to a number. Raises DeliveryError when it cannot."""
+        ...
+
+    async def hang_up(self) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class HttpRequest:
+    method: str
+    url: str
+    headers: Mapping[str, str] = field(default_factory=dict)
+    query: Mapping[str, str] = field(default_factory=dict)
+    body: JSON | None = None
+    has_body: bool = False
+    timeout_seconds: float = 10.0
+    retries: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class HttpResponse:
+    """A 2xx answer whose body parsed as JSON."""
+
+    status: int
+    body: JSON
+    duration_ms: float
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class HttpFailure:
+    """Anything else: network error, timeout, non-2xx, body not JSON. `reason` is in words."""
+
+    reason: str
+    status: int | None
+    duration_ms: float
+    attempts: int
+
+
+HttpResult: TypeAlias = HttpResponse | HttpFailure
+
+
+class HttpClient(Protocol):
+    async def send(self, request: HttpRequest) -> HttpResult:
+        """Never raises for a failed request: failures are `HttpFailure` values."""
+        ...
+
+
+class Mailer(Protocol):
+    async def send_email(self, to: str, subject: str, body: str) -> None:
+        """Raises DeliveryError when the message is refused or cannot be sent."""
+        ...
+
+
+class SmsSender(Protocol):
+    async def send_sms(self, to: str, text: str) -> None:
+        """Raises DeliveryError when the message is refused or cannot be sent."""
+        ...
+
+
+class Understanding(Protocol):
+    def understand(
+        self,
+        type_name: str,
+        utterance: str,
+        options: Sequence[str] | None,
+        now: datetime,
+    ) -> JSON | None:
+        """The typed value the caller meant, or None when it is not one.
+
+        `type_name` is a collect type of LANGUAGE.md section 6 (text, number, bool,
+        date, time, datetime, phone, email); `options` is given for `text in [...]`
+        and the result is then one of them. Values are JSON: numbers as int/float,
+        date "YYYY-MM-DD", time "HH:MM", datetime "YYYY-MM-DDTHH:MM", phone in
+        E.164 form ("+15551230000"), email "name@domain".
+        """
+        ...
