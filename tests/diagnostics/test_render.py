@@ -1,0 +1,92 @@
+"""The one renderer: human format of LANGUAGE.md section 7, and JSON with the same fields."""
+
+from __future__ import annotations
+
+import json
+
+from flowc.diagnostics import Note, did_you_mean, error, render_human, render_json, warning
+from flowc.source import SourceFile, Span
+
+SOURCE = SourceFile(
+    "app.flow",
+    "flow Main {\n  run book = MakeAppointment(client_name = name)\n  end\n}\n",
+)
+SOURCES = {"app.flow": SOURCE}
+
+
+def test_headline_snippet_caret_note_and_help() -> None:
+    diagnostic = error(
+        "E0301",
+        Span("app.flow", 2, 3, 2, 48),
+        "output path 'NotInterested' of 'book' (MakeAppointment) is not connected",
+        notes=[Note("'MakeAppointment' declared here", Span("app.flow", 1, 6, 1, 10))],
+        help="add: on NotInterested -> <label>",
+    )
+    assert render_human([diagnostic], SOURCES) == (
+        "app.flow:2:3: error[E0301]: output path 'NotInterested' of 'book' "
+        "(MakeAppointment) is not connected\n"
+        "  |\n"
+        "2 |   run book = MakeAppointment(client_name = name)\n"
+        "  |   " + "^" * 45 + "\n"
+        "  note: 'MakeAppointment' declared here (app.flow:1:6)\n"
+        "  |\n"
+        "1 | flow Main {\n"
+        "  |      ^^^^\n"
+        "  = help: add: on NotInterested -> <label>\n"
+    )
+
+
+def test_multi_line_help_is_indented_under_itself() -> None:
+    diagnostic = warning("W0101", Span("app.flow", 3, 3, 3, 6), "unreachable", help="a\nb")
+    assert render_human([diagnostic], SOURCES).endswith("  = help: a\n          b\n")
+
+
+def test_zero_width_span_still_shows_one_caret() -> None:
+    diagnostic = error("E0001", Span("app.flow", 4, 2, 4, 2), "expected '}'")
+    assert "  | " + " " + "^\n" in render_human([diagnostic], SOURCES)
+
+
+def test_span_over_several_lines_is_underlined_to_the_end_of_its_first_line() -> None:
+    diagnostic = error("E0001", Span("app.flow", 1, 1, 4, 2), "whole flow")
+    assert "  | " + "^" * len("flow Main {") + "\n" in render_human([diagnostic], SOURCES)
+
+
+def test_file_without_source_renders_headline_only() -> None:
+    diagnostic = error("E0203", Span("gone.flow", 1, 1, 1, 1), "cannot read 'gone.flow'")
+    assert render_human([diagnostic], SOURCES) == (
+        "gone.flow:1:1: error[E0203]: cannot read 'gone.flow'\n"
+    )
+
+
+def test_json_carries_the_same_fields() -> None:
+    diagnostic = error(
+        "E0101",
+        Span("app.flow", 2, 30, 2, 34),
+        "undefined variable 'nme'",
+        notes=[Note("variables in scope: name")],
+        help="did you mean 'name'?",
+    )
+    document = json.loads(render_json([diagnostic]))
+    assert document == {
+        "diagnostics": [
+            {
+                "file": "app.flow",
+                "line": 2,
+                "column": 30,
+                "end_line": 2,
+                "end_column": 34,
+                "severity": "error",
+                "code": "E0101",
+                "message": "undefined variable 'nme'",
+                "notes": [{"message": "variables in scope: name"}],
+                "help": "did you mean 'name'?",
+            }
+        ],
+        "errors": 1,
+        "warnings": 0,
+    }
+
+
+def test_did_you_mean_finds_close_names_only() -> None:
+    assert did_you_mean("colect", ["collect", "talk", "request"]) == "collect"
+    assert did_you_mean("zzz", ["collect", "talk"]) is None
