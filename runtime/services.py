@@ -12,12 +12,13 @@ through these. Each protocol has real implementations in this package:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import os
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Protocol, TypeAlias
 
-JSON: TypeAlias = None | bool | int | float | str | list["JSON"] | dict[str, "JSON"]
+JSON: TypeAlias = bool | int | float | str | list["JSON"] | dict[str, "JSON"] | None
 
 
 class CallerHungUp(Exception):
@@ -114,3 +115,31 @@ class Understanding(Protocol):
         E.164 form ("+15551230000"), email "name@domain".
         """
         ...
+
+
+def system_clock() -> datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+def process_environment(name: str) -> str | None:
+    """`env("NAME")` reads the process environment by default."""
+    return os.environ.get(name)
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """Everything a call uses besides its channel: one bundle, built once per process.
+
+    `flowc_runtime.config.services_from_env()` builds the real one; tests build
+    their own with local servers. The clock and the environment lookup go through
+    here too, so generated code never reads them itself (a workflow engine can
+    replay a call deterministically by supplying its own).
+    """
+
+    http: HttpClient
+    mailer: Mailer
+    sms: SmsSender
+    understanding: Understanding
+    clock: Callable[[], datetime] = system_clock
+    env: Callable[[str], str | None] = process_environment
