@@ -1,7 +1,8 @@
 """The demo behind `make run`: one scripted call that books a legal consultation.
 
-1. Starts examples/booking_api.py on a free port of 127.0.0.1, with a fresh
-   random API key, and waits until it is listening.
+1. Starts examples/booking_api.py on a free port of 127.0.0.1, with the API
+   key $CALENDAR_API_KEY (a fresh random one when unset), and waits until it
+   is listening.
 2. Runs `flowc run examples/legal_intake_local.flow --flow LegalIntakeLocal`
    with the caller's turns below on standard input (one turn a line) and the
    environment the flow reads: CALENDAR_API_KEY (MakeAppointment's api_key
@@ -71,7 +72,7 @@ def run_call(booking_api_url: str, api_key: str) -> int:
 
 
 def main() -> int:
-    api_key = secrets.token_urlsafe(16)
+    api_key = os.environ.get("CALENDAR_API_KEY") or secrets.token_urlsafe(16)
     server, url = start_booking_api(api_key)
     print(f"run_demo: booking API at {url}; calling {FLOW_NAME} as {CALLER}\n", flush=True)
     try:

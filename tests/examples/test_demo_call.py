@@ -1,0 +1,59 @@
+"""`make run`'s demo end to end: examples/run_demo.py books a consultation through the
+real booking API (a subprocess) and `flowc run` (a subprocess), and the transcript and
+the event log say so."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PROJECT = Path(__file__).resolve().parents[2]
+EVENT_LOG = PROJECT / "build" / "demo" / "events.jsonl"
+API_KEY = "demo-test-key-5f3a9c"
+
+
+@pytest.fixture(scope="module")
+def demo() -> subprocess.CompletedProcess[str]:
+    """One run of the demo, with a known API key so that the tests can look for it."""
+    return subprocess.run(
+        [sys.executable, "examples/run_demo.py"],
+        cwd=PROJECT,
+        env={**os.environ, "CALENDAR_API_KEY": API_KEY},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_the_demo_call_books_a_consultation(demo: subprocess.CompletedProcess[str]) -> None:
+    assert demo.returncode == 0, demo.stdout + demo.stderr
+    expected_in_order = [
+        "agent: Thank you for calling Smith and Partners.",
+        "caller: Jane Doe",
+        "caller: March 14 2030 at 2 PM",
+        "agent: I found two slots: Thursday 14 March at 14:00 and Thursday 14 March at 15:00.",
+        "caller: Thursday 14 March at 15:00",
+        "sms to +15550001111: Your consultation is confirmed: https://meet.example.com/bk-0001",
+        "agent: Your consultation is booked. Goodbye!",
+        "email to assistant@smithlaw.example: Call from +15550001111: ended",
+        "end: ended",
+    ]
+    lines = demo.stdout.splitlines()
+    missing = [line for line in expected_in_order if line not in lines]
+    assert not missing, f"missing from the transcript: {missing}\n\n{demo.stdout}"
+    positions = [lines.index(line) for line in expected_in_order]
+    assert positions == sorted(positions), demo.stdout
+
+
+def test_the_api_key_is_never_printed_or_logged(demo: subprocess.CompletedProcess[str]) -> None:
+    assert demo.returncode == 0, demo.stdout + demo.stderr
+    events = [json.loads(line) for line in EVENT_LOG.read_text().splitlines()]
+    assert events, "the event log is empty"
+    assert API_KEY not in demo.stdout + demo.stderr
+    assert API_KEY not in EVENT_LOG.read_text()
