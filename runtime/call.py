@@ -1,0 +1,269 @@
+"""`Call`: the one object generated code talks to.
+
+Every effect a step has goes through a `Call` method: speaking, listening,
+HTTP, messages, transfers, Python code, the clock and the environment. The
+generated code itself only computes values and returns moves, which is what
+lets the same module run under another driver (a workflow engine replaying a
+call) without change.
+
+Methods that can fail in a way the flow handles (`collect`, `request`, `code`,
+`send_sms`, `send_email`, `transfer`) return a bool: True for the normal way
+out, False for `no_answer`/`error`. The reason is in the event log.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
+
+from . import ops
+from .events import EventLog
+from .ops import Shape, Vars
+from .program import Frame, Step
+from .services import JSON, Channel, DeliveryError, HttpFailure, HttpRequest, Services
+
+V = TypeVar("V", bound=JSON)
+
+DEFAULT_ATTEMPTS = 3
+DEFAULT_TIMEOUT_SECONDS = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    """What a `collect` asks: the type to understand, the prompts, how long to try."""
+
+    type_name: str
+    prompt: str
+    reprompt: str | None = None
+    options: Sequence[str] | None = None
+    attempts: int = DEFAULT_ATTEMPTS
+    timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
+
+
+@dataclass(frozen=True, slots=True)
+class CallInfo:
+    """`call.id`, `call.caller`, `call.callee`, `call.started_at`."""
+
+    id: str
+    caller: str
+    callee: str
+    started_at: str
+
+
+class Call:
+    def __init__(
+        self,
+        info: CallInfo,
+        services: Services,
+        channel: Channel,
+        log: EventLog,
+        frames: list[Frame],
+    ) -> None:
+        self.info = info
+        self.services = services
+        self.channel = channel
+        self.log = log
+        self.frames = frames
+        self.outcome: str = ""
+        # The attempt a suspended `collect` was waiting on (its prompt already said).
+        self.pending_attempt: int | None = None
+        self.steps_since_turn = 0
+
+    # ----------------------------------------------------------------- built-ins
+
+    @property
+    def id(self) -> str:
+        return self.info.id
+
+    @property
+    def caller(self) -> str:
+        return self.info.caller
+
+    @property
+    def callee(self) -> str:
+        return self.info.callee
+
+    @property
+    def started_at(self) -> str:
+        return self.info.started_at
+
+    def env(self, name: str) -> str | None:
+        """`env("NAME") as text`: None when the variable is not set."""
+        return self.services.env(name)
+
+    def env_secret(self, name: str) -> str | None:
+        """`env("NAME")`: a secret, masked in every event from now on."""
+        return self.keep_secret(self.services.env(name))
+
+    def keep_secret(self, value: V) -> V:
+        """Registers a secret value (a secret input) so the log masks it."""
+        self.log.secrets.add(value)
+        return value
+
+    # ----------------------------------------------------------------- variables
+
+    def set(self, v: Vars, name: str, value: JSON) -> None:
+        v[name] = value
+        self.log.emit("variable_set", name=name, value=value)
+
+    # ----------------------------------------------------------------- voice
+
+    def step_entered(self, source: str, step: Step) -> None:
+        self.log.emit("step", file=source, line=step.line, kind=step.kind)
+
+    async def say(self, text: str) -> None:
+        self.log.emit("say", text=text)
+        await self.channel.say(text)
+
+    async def collect(self, v: Vars, name: str, question: Question) -> bool:
+        """Asks until the answer is understood as the question's type, or attempts run out.
+
+        Silence and answers that are not a value of the type both use up an
+        attempt. If the channel has no turn yet (`AwaitingCaller`), the attempt
+        is remembered so a resumed call listens again without repeating itself.
+        """
+        attempt = self.pending_attempt or 1
+        already_prompted = self.pending_attempt is not None
+        self.pending_attempt = None
+        while attempt <= question.attempts:
+            if not already_prompted:
+                await self.say(_prompt_for(question, attempt))
+            already_prompted = False
+            self.pending_attempt = attempt
+            heard = await self.channel.listen(question.timeout_seconds)
+            self.pending_attempt = None
+            self.steps_since_turn = 0
+            self.log.emit("heard", text=heard)
+            value = self._understand(question, heard)
+            if value is not None:
+                self.set(v, name, value)
+                return True
+            attempt += 1
+        self.log.emit("no_answer", variable=name, attempts=question.attempts)
+        return False
+
+    def _understand(self, question: Question, heard: str | None) -> JSON:
+        if heard is None or not heard.strip():
+            return None
+        return self.services.understanding.understand(
+            question.type_name, heard, question.options, self.services.clock()
+        )
+
+    async def transfer(self, to: str, say: str | None) -> bool:
+        if say is not None:
+            await self.say(say)
+        try:
+            await self.channel.transfer(to)
+        except DeliveryError as exc:
+            self.log.emit("transfer_failed", to=to, reason=str(exc))
+            return False
+        self.log.emit("transfer", to=to)
+        return True
+
+    async def end(self, text: str | None) -> None:
+        if text is not None:
+            await self.say(text)
+        await self.channel.hang_up()
+
+    # ----------------------------------------------------------------- services
+
+    async def request(
+        self, v: Vars, name: str, request: HttpRequest, expect: Shape | None = None
+    ) -> bool:
+        """Sends the request; on a 2xx JSON answer of the expected shape, sets `name`."""
+        self.log.emit("request_sent", method=request.method, url=request.url)
+        result = await self.services.http.send(request)
+        if isinstance(result, HttpFailure):
+            self._request_failed(
+                request,
+                result.reason,
+                result.status,
+                result.duration_ms,
+                result.attempts,
+            )
+            return False
+        mismatch = (
+            ops.shape_mismatch(result.body, expect) if expect is not None else None
+        )
+        if mismatch is not None:
+            reason = f"the answer does not match expect: {mismatch}"
+            self._request_failed(
+                request, reason, result.status, result.duration_ms, result.attempts
+            )
+            return False
+        self.log.emit(
+            "request_answered",
+            method=request.method,
+            url=request.url,
+            status=result.status,
+            duration_ms=round(result.duration_ms, 1),
+            attempts=result.attempts,
+        )
+        self.set(v, name, result.body)
+        return True
+
+    def _request_failed(
+        self,
+        request: HttpRequest,
+        reason: str,
+        status: int | None,
+        duration_ms: float,
+        attempts: int,
+    ) -> None:
+        self.log.emit(
+            "request_failed",
+            method=request.method,
+            url=request.url,
+            reason=reason,
+            status=status,
+            duration_ms=round(duration_ms, 1),
+            attempts=attempts,
+        )
+
+    async def send_sms(self, to: str, text: str) -> bool:
+        try:
+            await self.services.sms.send_sms(to, text)
+        except DeliveryError as exc:
+            self.log.emit("message_failed", medium="sms", to=to, reason=str(exc))
+            return False
+        self.log.emit("message_sent", medium="sms", to=to, text=text)
+        return True
+
+    async def send_email(self, to: str, subject: str, body: str) -> bool:
+        try:
+            await self.services.mailer.send_email(to, subject, body)
+        except DeliveryError as exc:
+            self.log.emit("message_failed", medium="email", to=to, reason=str(exc))
+            return False
+        self.log.emit("message_sent", medium="email", to=to, subject=subject)
+        return True
+
+    async def code(
+        self, v: Vars, name: str, function: str, invoke: Callable[[], Awaitable[JSON]]
+    ) -> bool:
+        """Runs a `code` step's callable; any exception it raises takes the error path."""
+        self.log.emit("code_called", function=function)
+        started = time.perf_counter()
+        try:
+            result = await invoke()
+        # The callable is the user's own Python: whatever it raises is the flow's
+        # error path, never a crash of the call.
+        except Exception as exc:
+            reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+            self.log.emit(
+                "code_failed",
+                function=function,
+                reason=reason,
+                duration_ms=round((time.perf_counter() - started) * 1000, 1),
+            )
+            return False
+        self.set(v, name, result)
+        return True
+
+
+def _prompt_for(question: Question, attempt: int) -> str:
+    if attempt > 1 and question.reprompt is not None:
+        return question.reprompt
+    return question.prompt

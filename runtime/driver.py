@@ -1,0 +1,302 @@
+"""The driver: runs a call's steps, moves between bodies, and ends the call.
+
+Generated steps return moves (program.py); this loop applies them. It pushes a
+frame when a step enters an action and pops it when the action leaves through
+an output, so the call's position is always data. Every way a call can end is
+decided here:
+
+- a `Stop` move (`end`, `transfer`): outcome ended / transferred;
+- the channel raises `CallerHungUp`: outcome hangup;
+- anything else raised while a step runs: a runtime fault, outcome error,
+  reported as `file.flow:LINE: message` (never a Python traceback);
+- the channel raises `AwaitingCaller`: the call is suspended, not ended; its
+  state (JSON) is returned and `resume_call` continues it later.
+
+`after call` runs once after any of the endings, with `call.outcome` set.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from .call import Call, CallInfo
+from .channels import AwaitingCaller
+from .events import EventLog, EventSink, Secrets
+from .ops import FlowFault
+from .program import Body, Enter, Frame, Leave, Outcome, Stop, Vars
+from .services import JSON, CallerHungUp, Channel, Services
+
+STATE_VERSION = 1
+# A loop with no caller turn in it (the checker warns about those) would spin
+# forever; past this many steps without a turn the call ends with a fault.
+MAX_STEPS_WITHOUT_TURN = 100_000
+
+
+class StateError(ValueError):
+    """A stored call state that cannot be resumed; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class CallResult:
+    """How a run of the driver finished.
+
+    `outcome` is None when the call was suspended; `state` then holds its JSON.
+    `fault` is the `file.flow:LINE: message` of a runtime fault, if one happened
+    (in the call or in its `after call`).
+    """
+
+    outcome: Outcome | None
+    fault: str | None = None
+    state: str | None = None
+
+
+def start_call(
+    flow: Body,
+    services: Services,
+    channel: Channel,
+    *,
+    caller: str = "",
+    callee: str = "",
+    sinks: Iterable[EventSink] = (),
+    call_id: str | None = None,
+) -> Call:
+    """A new call at the first step of `flow`."""
+    started_at = services.clock().isoformat(timespec="seconds")
+    info = CallInfo(call_id or uuid.uuid4().hex, caller, callee, started_at)
+    log = EventLog(info.id, sinks, services.clock, Secrets())
+    call = Call(info, services, channel, log, [Frame(flow, 0, {})])
+    log.emit("call_started", flow=flow.name, caller=caller, callee=callee)
+    return call
+
+
+async def run_call(
+    flow: Body,
+    services: Services,
+    channel: Channel,
+    *,
+    caller: str = "",
+    callee: str = "",
+    sinks: Iterable[EventSink] = (),
+    call_id: str | None = None,
+) -> CallResult:
+    """Runs a call of `flow` from its first step until it ends or is suspended."""
+    call = start_call(
+        flow,
+        services,
+        channel,
+        caller=caller,
+        callee=callee,
+        sinks=sinks,
+        call_id=call_id,
+    )
+    return await drive(call)
+
+
+async def resume_call(
+    state: str, services: Services, channel: Channel, *, sinks: Iterable[EventSink] = ()
+) -> CallResult:
+    """Continues a suspended call from its stored state (see `state_json`)."""
+    return await drive(load_state(state, services, channel, sinks))
+
+
+async def drive(call: Call) -> CallResult:
+    fault: str | None = None
+    try:
+        outcome = await _run_steps(call)
+    except AwaitingCaller:
+        return CallResult(None, state=state_json(call))
+    except CallerHungUp:
+        outcome = Outcome.HANGUP
+    # A fault anywhere in a step must end the call cleanly and say where it was.
+    except Exception as exc:
+        fault = _report_fault(call, call.frames[-1].where, exc)
+        outcome = Outcome.ERROR
+    call.outcome = outcome.value
+    after_fault = await _run_after_call(call)
+    call.log.emit("call_ended", outcome=outcome.value)
+    return CallResult(outcome, fault or after_fault)
+
+
+async def _run_steps(call: Call) -> Outcome:
+    while True:
+        frame = call.frames[-1]
+        if frame.index >= len(frame.body.steps):
+            raise FlowFault(f"'{frame.body.name}' ran past its last step")
+        step = frame.body.steps[frame.index]
+        call.steps_since_turn += 1
+        if call.steps_since_turn > MAX_STEPS_WITHOUT_TURN:
+            raise FlowFault(
+                f"{MAX_STEPS_WITHOUT_TURN} steps ran without a caller turn (a loop?)"
+            )
+        call.step_entered(frame.body.source, step)
+        move = await step.run(call, frame.vars)
+        if isinstance(move, int):
+            frame.index = move
+        elif isinstance(move, Stop):
+            return move.outcome
+        elif isinstance(move, Enter):
+            _enter(call, move)
+        else:
+            _leave(call, move)
+
+
+def _enter(call: Call, move: Enter) -> None:
+    variables: Vars = dict(move.args)
+    call.log.emit("action_entered", action=move.action.name, variable=move.variable)
+    call.frames.append(Frame(move.action, 0, variables, move.variable, move.returns))
+    move.action.inputs(call, variables)
+
+
+def _leave(call: Call, move: Leave) -> None:
+    if len(call.frames) < 2:
+        raise FlowFault(f"'exit {move.output}' outside an action")
+    frame = call.frames.pop()
+    parent = call.frames[-1]
+    call.log.emit("action_left", action=frame.body.name, output=move.output)
+    assert frame.variable is not None
+    call.set(parent.vars, frame.variable, dict(move.fields))
+    parent.index = frame.returns[move.output]
+
+
+async def _run_after_call(call: Call) -> str | None:
+    """Runs the flow's `after call` steps; a fault there is reported and stops them."""
+    flow = call.frames[0]
+    steps = flow.body.after_call
+    index = 0
+    while 0 <= index < len(steps):
+        step = steps[index]
+        call.step_entered(flow.body.source, step)
+        try:
+            move = await step.run(call, flow.vars)
+        except Exception as exc:  # as in drive(): a fault ends after-call cleanly
+            return _report_fault(call, f"{flow.body.source}:{step.line}", exc)
+        # Only plain steps are allowed in after call; anything else ends it.
+        index = move if isinstance(move, int) else len(steps)
+    return None
+
+
+def _report_fault(call: Call, where: str, exc: Exception) -> str:
+    message = str(exc) if isinstance(exc, FlowFault) else _describe_exception(exc)
+    call.log.emit("fault", where=where, message=message)
+    masked = call.log.secrets.mask(f"{where}: {message}")
+    assert isinstance(masked, str)
+    return masked
+
+
+def _describe_exception(exc: Exception) -> str:
+    detail = str(exc)
+    return f"internal error: {type(exc).__name__}" + (f": {detail}" if detail else "")
+
+
+# --------------------------------------------------------------------------
+# State: where a suspended call is, as JSON
+
+
+def state_json(call: Call) -> str:
+    """The call's state as JSON: its info, its frames and any pending collect.
+
+    Variables are stored as they are, secrets included; the names of variables
+    holding secrets are listed so the resumed call keeps masking them.
+    """
+    state: dict[str, JSON] = {
+        "version": STATE_VERSION,
+        "call": {
+            "id": call.info.id,
+            "caller": call.info.caller,
+            "callee": call.info.callee,
+            "started_at": call.info.started_at,
+        },
+        "frames": [_frame_state(call, frame) for frame in call.frames],
+        "pending_attempt": call.pending_attempt,
+    }
+    return json.dumps(state, ensure_ascii=False)
+
+
+def _frame_state(call: Call, frame: Frame) -> JSON:
+    return {
+        "module": frame.body.module,
+        "body": frame.body.name,
+        "step": frame.index,
+        "vars": dict(frame.vars),
+        "secret_vars": [
+            n for n, value in frame.vars.items() if call.log.secrets.holds(value)
+        ],
+        "variable": frame.variable,
+        "returns": dict(frame.returns),
+    }
+
+
+def load_state(
+    state: str, services: Services, channel: Channel, sinks: Iterable[EventSink] = ()
+) -> Call:
+    """A `Call` positioned where `state_json` left it; raises StateError when it cannot be."""
+    try:
+        data = json.loads(state)
+        if data.get("version") != STATE_VERSION:
+            raise StateError(f"unsupported call state version {data.get('version')!r}")
+        info = CallInfo(**data["call"])
+        frames = [_load_frame(item) for item in data["frames"]]
+        secrets = Secrets(
+            str(item["vars"][name])
+            for item in data["frames"]
+            for name in item["secret_vars"]
+        )
+        pending = data["pending_attempt"]
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        if isinstance(exc, StateError):
+            raise
+        raise StateError(f"malformed call state: {type(exc).__name__}: {exc}") from exc
+    if not frames:
+        raise StateError("malformed call state: no frames")
+    call = Call(
+        info,
+        services,
+        channel,
+        EventLog(info.id, sinks, services.clock, secrets),
+        frames,
+    )
+    call.pending_attempt = pending
+    return call
+
+
+def _load_frame(item: dict[str, JSON]) -> Frame:
+    module_name, body_name = str(item["module"]), str(item["body"])
+    body = find_body(module_name, body_name)
+    variables = item["vars"]
+    returns = item["returns"]
+    if not isinstance(variables, dict) or not isinstance(returns, dict):
+        raise StateError("malformed call state: vars and returns must be objects")
+    index = item["step"]
+    if not isinstance(index, int) or not 0 <= index < len(body.steps):
+        raise StateError(f"step {index!r} does not exist in '{body_name}'")
+    variable = item["variable"]
+    return Frame(
+        body,
+        index,
+        variables,
+        variable if isinstance(variable, str) else None,
+        {str(name): int(str(target)) for name, target in returns.items()},
+    )
+
+
+def find_body(module_name: str, body_name: str) -> Body:
+    """The flow or action `body_name` of the generated module `module_name`."""
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise StateError(
+            f"cannot import the flow module '{module_name}': {exc}"
+        ) from exc
+    bodies = getattr(module, "BODIES", None)
+    if not isinstance(bodies, dict) or body_name not in bodies:
+        raise StateError(
+            f"module '{module_name}' defines no flow or action '{body_name}'"
+        )
+    body = bodies[body_name]
+    if not isinstance(body, Body):
+        raise StateError(f"'{module_name}.{body_name}' is not a generated flow body")
+    return body

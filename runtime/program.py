@@ -1,0 +1,128 @@
+"""What a generated module is made of: bodies of steps, and the moves steps return.
+
+A generated module defines one `Body` per flow and action. A body is a table of
+`Step`s; each step is a small `async def (call, v) -> Move` where `v` holds the
+body's variables keyed by their .flow names. A step never calls another step:
+it returns where to go, and the driver (driver.py) goes there. That keeps the
+whole state of a call plain data (which body, which step, which variables), so
+it can be stored between caller turns and resumed in another process.
+
+Moves:
+- an `int`: the index of the next step in the same body;
+- `Enter`: start an action; its outputs map to step indexes of this body;
+- `Leave`: leave the current action through one of its outputs, with fields;
+- `Stop`: the call is over (`end`, or `transfer`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING, TypeAlias
+
+from .services import JSON
+
+if TYPE_CHECKING:
+    from .call import Call
+
+Vars: TypeAlias = dict[str, JSON]
+
+
+class Outcome(StrEnum):
+    """How a call ended; `call.outcome` in `after call`."""
+
+    ENDED = "ended"
+    TRANSFERRED = "transferred"
+    HANGUP = "hangup"
+    ERROR = "error"
+
+
+@dataclass(frozen=True, slots=True)
+class Stop:
+    outcome: Outcome
+
+
+ENDED = Stop(Outcome.ENDED)
+TRANSFERRED = Stop(Outcome.TRANSFERRED)
+
+
+@dataclass(frozen=True, slots=True)
+class Enter:
+    """`run var = Action(args)`: `returns` maps each output to a step of the caller."""
+
+    action: Body
+    variable: str
+    args: Vars
+    returns: Mapping[str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class Leave:
+    """`exit Output(fields)` or `-> Output(fields)` inside an action."""
+
+    output: str
+    fields: Vars = field(default_factory=dict)
+
+
+Move: TypeAlias = int | Enter | Leave | Stop
+StepFn: TypeAlias = Callable[["Call", Vars], Awaitable[Move]]
+InputsFn: TypeAlias = Callable[["Call", Vars], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One step of a body: where it is in the source, and the code that runs it."""
+
+    line: int
+    kind: str
+    run: StepFn
+
+
+def no_inputs(call: Call, v: Vars) -> None:
+    """The inputs function of a flow, which has none."""
+
+
+@dataclass(frozen=True, slots=True)
+class Body:
+    """A flow or an action, as the driver runs it.
+
+    `module` is the Python module defining it (so a stored call can find it
+    again), `name` its .flow name, `source` the .flow file faults point into.
+    `inputs` fills an action's defaults and registers its secret inputs;
+    `after_call` (flows only) runs once when the call is over.
+    """
+
+    module: str
+    name: str
+    source: str
+    steps: tuple[Step, ...]
+    inputs: InputsFn = no_inputs
+    after_call: tuple[Step, ...] = ()
+    is_action: bool = False
+
+
+@dataclass(slots=True)
+class Frame:
+    """A body in progress: the flow at the bottom, actions in progress above it.
+
+    An action's frame remembers the caller's variable that receives its output
+    (`variable`) and where each output continues in the caller (`returns`).
+    """
+
+    body: Body
+    index: int
+    vars: Vars
+    variable: str | None = None
+    returns: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def step(self) -> Step:
+        return self.body.steps[self.index]
+
+    @property
+    def where(self) -> str:
+        """`file.flow:LINE` of the current step, for faults."""
+        if 0 <= self.index < len(self.body.steps):
+            return f"{self.body.source}:{self.step.line}"
+        return self.body.source
