@@ -103,14 +103,15 @@ class HttpxClient:
                 response = await self._client.send(built)
         except (TimeoutError, httpx.TimeoutException):
             return _Attempt(
-                _failure(f"{target} timed out after {float(request.timeout_seconds)} s"), True
+                _failure(f"{target} timed out after {float(request.timeout_seconds)} s"),
+                True,
             )
         except httpx.UnsupportedProtocol as error:
             return _Attempt(_failure(f"{target}: invalid request: {error}"), retryable=False)
         except httpx.TooManyRedirects:
             return _Attempt(_failure(f"{target}: too many redirects"), retryable=False)
         except httpx.HTTPError as error:
-            return _Attempt(_failure(f"{target}: {_network_problem(error)}"), retryable=True)
+            return _Attempt(_failure(f"{target}: {describe_network_error(error)}"), retryable=True)
         return _judge(target, response)
 
     def _build(self, request: HttpRequest) -> httpx.Request:
@@ -119,7 +120,7 @@ class HttpxClient:
         if request.has_body:
             # Encoded here rather than with httpx's `json=`, which takes None
             # (JSON null, a valid body) to mean "no body".
-            content = json.dumps(request.body).encode()
+            content = json.dumps(request.body, allow_nan=False).encode()
             headers.setdefault("Content-Type", "application/json")
         return self._client.build_request(
             request.method.upper(),
@@ -129,6 +130,7 @@ class HttpxClient:
             content=content,
             timeout=httpx.Timeout(request.timeout_seconds),
         )
+
 
 def _judge(target: str, response: httpx.Response) -> _Attempt:
     """A response that arrived: 2xx with JSON is a success, anything else a failure."""
@@ -143,9 +145,7 @@ def _judge(target: str, response: httpx.Response) -> _Attempt:
         body: JSON = json.loads(response.content)
     except (ValueError, UnicodeDecodeError):
         excerpt = _excerpt(response.text)
-        return _Attempt(
-            _failure(f"{target}: response body is not JSON: {excerpt}", status), False
-        )
+        return _Attempt(_failure(f"{target}: response body is not JSON: {excerpt}", status), False)
     return _Attempt(HttpResponse(status, body, 0.0, 0), retryable=False)
 
 
@@ -166,12 +166,15 @@ def _excerpt(text: str) -> str:
     return repr(text[:BODY_EXCERPT_CHARS]) + "..."
 
 
-def _network_problem(error: httpx.HTTPError) -> str:
-    """What went wrong on the wire, in words rather than an exception's repr."""
-    causes = list(_causes(error))
-    if any(isinstance(cause, ConnectionRefusedError) for cause in causes):
+def describe_network_error(error: httpx.HTTPError) -> str:
+    """What went wrong on the wire, in words rather than an exception's repr.
+
+    Shared with the Twilio SMS sender, which talks HTTP too.
+    """
+    chain = list(exception_chain(error))
+    if any(isinstance(cause, ConnectionRefusedError) for cause in chain):
         return "connection refused"
-    if any(isinstance(cause, socket.gaierror) for cause in causes):
+    if any(isinstance(cause, socket.gaierror) for cause in chain):
         return "could not resolve the host name"
     detail = str(error) or type(error).__name__
     if isinstance(error, httpx.ConnectError):
@@ -181,7 +184,7 @@ def _network_problem(error: httpx.HTTPError) -> str:
     return f"request failed ({detail})"
 
 
-def _causes(error: BaseException) -> Iterator[BaseException]:
+def exception_chain(error: BaseException) -> Iterator[BaseException]:
     """The exception and what caused it, outermost first (httpx wraps OS errors)."""
     current: BaseException | None = error
     visited: set[int] = set()
@@ -190,13 +193,12 @@ def _causes(error: BaseException) -> Iterator[BaseException]:
         yield current
         current = current.__cause__ or current.__context__
 
+
 def _failure(reason: str, status: int | None = None) -> HttpFailure:
     return HttpFailure(reason=reason, status=status, duration_ms=0.0, attempts=0)
 
 
-def _with_totals(
-    result: HttpResponse | HttpFailure, started: float, attempts: int
-) -> HttpResult:
+def _with_totals(result: HttpResponse | HttpFailure, started: float, attempts: int) -> HttpResult:
     """Stamp the result with the time spent over all attempts (backoff included)."""
     duration_ms = (time.perf_counter() - started) * 1000.0
     if isinstance(result, HttpResponse):

@@ -130,8 +130,9 @@ class LocalHttpServer:
         with self._lock:
             route = self._routes.get((request.method, request.path))
             if route is None:
-                return Reply.json({"error": f"no route for {request.method} {request.path}"},
-                                  status=404)
+                return Reply.json(
+                    {"error": f"no route for {request.method} {request.path}"}, status=404
+                )
             return route.next_reply()
 
     def _answer(self, request: RecordedRequest) -> Reply:

@@ -33,6 +33,13 @@ class ReceivedEmail:
     message: EmailMessage
     authenticated_as: str | None
 
+    @property
+    def body(self) -> str:
+        """The text body with SMTP's CRLF line ends turned back into newlines."""
+        content = self.message.get_content()
+        assert isinstance(content, str)
+        return content.replace("\r\n", "\n")
+
 
 class RecordingHandler:
     """aiosmtpd handler: refuses recipients while `refuse_recipients` is set."""
@@ -53,7 +60,7 @@ class RecordingHandler:
         content = envelope.original_content or b""
         parsed = email.message_from_bytes(content, policy=email.policy.default)
         assert isinstance(parsed, EmailMessage)
-        login = session.login_data
+        login = session.auth_data  # what _authenticate returned on success
         self.messages.append(
             ReceivedEmail(
                 sender=str(envelope.mail_from),
@@ -124,4 +131,3 @@ def running_smtp_server() -> Iterator[LocalSmtpServer]:
         yield server
     finally:
         server.stop()
-

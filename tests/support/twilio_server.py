@@ -88,8 +88,10 @@ class LocalTwilio:
             return _twilio_error(400, 21211, f"Invalid 'To' Phone Number: {to}")
         if from_ != FROM_NUMBER:
             return _twilio_error(
-                400, 21606, "The 'From' phone number provided is not a valid message-capable "
-                "Twilio phone number for this destination."
+                400,
+                21606,
+                "The 'From' phone number provided is not a valid message-capable "
+                "Twilio phone number for this destination.",
             )
         if not body:
             return _twilio_error(400, 21602, "Message body is required.")
