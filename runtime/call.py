@@ -184,9 +184,7 @@ class Call:
                 result.attempts,
             )
             return False
-        mismatch = (
-            ops.shape_mismatch(result.body, expect) if expect is not None else None
-        )
+        mismatch = ops.shape_mismatch(result.body, expect) if expect is not None else None
         if mismatch is not None:
             reason = f"the answer does not match expect: {mismatch}"
             self._request_failed(
@@ -241,26 +239,42 @@ class Call:
         return True
 
     async def code(
-        self, v: Vars, name: str, function: str, invoke: Callable[[], Awaitable[JSON]]
+        self,
+        v: Vars,
+        name: str,
+        function: str,
+        invoke: Callable[[], Awaitable[object]],
+        returns: Shape | None = None,
     ) -> bool:
-        """Runs a `code` step's callable; any exception it raises takes the error path."""
+        """Runs a `code` step's callable; if it raises or returns a value that is not
+        of its declared type, the step takes its error path."""
         self.log.emit("code_called", function=function)
         started = time.perf_counter()
         try:
-            result = await invoke()
+            result = ops.to_json(await invoke())
+            mismatch = ops.shape_mismatch(result, returns, "result") if returns else None
+            if mismatch is not None:
+                raise ops.FlowFault(
+                    f"{function} returned a value not of its declared type: {mismatch}"
+                )
         # The callable is the user's own Python: whatever it raises is the flow's
         # error path, never a crash of the call.
         except Exception as exc:
-            reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
             self.log.emit(
                 "code_failed",
                 function=function,
-                reason=reason,
+                reason=_exception_text(exc),
                 duration_ms=round((time.perf_counter() - started) * 1000, 1),
             )
             return False
         self.set(v, name, result)
         return True
+
+
+def _exception_text(exc: Exception) -> str:
+    if isinstance(exc, ops.FlowFault):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
 
 def _prompt_for(question: Question, attempt: int) -> str:

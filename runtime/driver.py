@@ -129,9 +129,7 @@ async def _run_steps(call: Call) -> Outcome:
         step = frame.body.steps[frame.index]
         call.steps_since_turn += 1
         if call.steps_since_turn > MAX_STEPS_WITHOUT_TURN:
-            raise FlowFault(
-                f"{MAX_STEPS_WITHOUT_TURN} steps ran without a caller turn (a loop?)"
-            )
+            raise FlowFault(f"{MAX_STEPS_WITHOUT_TURN} steps ran without a caller turn (a loop?)")
         call.step_entered(frame.body.source, step)
         move = await step.run(call, frame.vars)
         if isinstance(move, int):
@@ -222,9 +220,7 @@ def _frame_state(call: Call, frame: Frame) -> JSON:
         "body": frame.body.name,
         "step": frame.index,
         "vars": dict(frame.vars),
-        "secret_vars": [
-            n for n, value in frame.vars.items() if call.log.secrets.holds(value)
-        ],
+        "secret_vars": [n for n, value in frame.vars.items() if call.log.secrets.holds(value)],
         "variable": frame.variable,
         "returns": dict(frame.returns),
     }
@@ -241,9 +237,7 @@ def load_state(
         info = CallInfo(**data["call"])
         frames = [_load_frame(item) for item in data["frames"]]
         secrets = Secrets(
-            str(item["vars"][name])
-            for item in data["frames"]
-            for name in item["secret_vars"]
+            str(item["vars"][name]) for item in data["frames"] for name in item["secret_vars"]
         )
         pending = data["pending_attempt"]
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
@@ -288,14 +282,10 @@ def find_body(module_name: str, body_name: str) -> Body:
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:
-        raise StateError(
-            f"cannot import the flow module '{module_name}': {exc}"
-        ) from exc
+        raise StateError(f"cannot import the flow module '{module_name}': {exc}") from exc
     bodies = getattr(module, "BODIES", None)
     if not isinstance(bodies, dict) or body_name not in bodies:
-        raise StateError(
-            f"module '{module_name}' defines no flow or action '{body_name}'"
-        )
+        raise StateError(f"module '{module_name}' defines no flow or action '{body_name}'")
     body = bodies[body_name]
     if not isinstance(body, Body):
         raise StateError(f"'{module_name}.{body_name}' is not a generated flow body")

@@ -94,9 +94,7 @@ class Secrets:
         if isinstance(value, list):
             return [self.mask(item) for item in value]
         if isinstance(value, dict):
-            return {
-                self._mask_text(key): self.mask(item) for key, item in value.items()
-            }
+            return {self._mask_text(key): self.mask(item) for key, item in value.items()}
         return value
 
     def _mask_text(self, text: str) -> str:

@@ -257,6 +257,21 @@ def as_record(value: JSON) -> dict[str, Any]:
     return value
 
 
+def to_json(value: object) -> JSON:
+    """A Python result as a JSON value; tuples become lists. Raises FlowFault otherwise."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise FlowFault(f"{value!r} is not a number a flow can hold")
+        return value
+    if isinstance(value, list | tuple):
+        return [to_json(item) for item in value]
+    if isinstance(value, dict) and all(isinstance(key, str) for key in value):
+        return {key: to_json(item) for key, item in value.items()}
+    raise FlowFault(f"a {type(value).__name__} is not a value a flow can hold (JSON)")
+
+
 async def settle(result: Awaitable[T] | T) -> T:
     """The result of a sync or async callable: awaited when it is awaitable."""
     if inspect.isawaitable(result):
