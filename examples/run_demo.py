@@ -36,8 +36,8 @@ CALLER = "+15550001111"
 # for 2 PM on Thursday 14 March 2030 is answered with 14:00 and 15:00 that day.
 CALLER_TURNS = (
     "Jane Doe",
-    "March 14 2030 at 2 PM",
-    "Thursday 14 March at 15:00",
+    "March 14th 2030 at 2 PM",
+    "The 3 PM one, please",
 )
 
 READY_LINE = re.compile(r"listening on (http://127\.0\.0\.1:\d+)")

@@ -36,9 +36,9 @@ def test_the_demo_call_books_a_consultation(demo: subprocess.CompletedProcess[st
     expected_in_order = [
         "agent: Thank you for calling Smith and Partners.",
         "caller: Jane Doe",
-        "caller: March 14 2030 at 2 PM",
+        "caller: March 14th 2030 at 2 PM",
         "agent: I found two slots: Thursday 14 March at 14:00 and Thursday 14 March at 15:00.",
-        "caller: Thursday 14 March at 15:00",
+        "caller: The 3 PM one, please",
         "sms to +15550001111: Your consultation is confirmed: https://meet.example.com/bk-0001",
         "agent: Your consultation is booked. Goodbye!",
         "email to assistant@smithlaw.example: Call from +15550001111: ended",
