@@ -1,0 +1,77 @@
+"""Emitting: the lowered IR laid out as Python with the Jinja2 templates, then Black.
+
+The templates (compiler/templates/*.jinja, shipped as package data) only place
+what lowering produced; the two filters they use make source text safe where it
+lands: `pystr` quotes a string as a Python literal, `comment` keeps a comment on
+one printable line.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import black
+import jinja2
+
+from .ir import ModuleIR
+from .names import module_file
+
+
+def _comment(text: object) -> str:
+    return "".join(char if char.isprintable() else " " for char in str(text))
+
+
+def _environment() -> jinja2.Environment:
+    environment = jinja2.Environment(
+        loader=jinja2.PackageLoader("flowc", "templates"),
+        autoescape=False,  # the output is Python, not HTML; quoting is done by `pystr`
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    environment.filters["pystr"] = repr
+    environment.filters["comment"] = _comment
+    return environment
+
+
+_ENVIRONMENT = _environment()
+
+
+@dataclass(frozen=True, slots=True)
+class EmittedFile:
+    """A generated file: its path relative to the output folder, and its text."""
+
+    path: str
+    text: str
+
+
+def emit_module(module: ModuleIR) -> str:
+    """The Black-formatted source of one generated module."""
+    template = _ENVIRONMENT.get_template("module.py.jinja")
+    steps = _ENVIRONMENT.get_template("steps.jinja").module
+    source = template.render(module=module, steps=steps)
+    return black.format_str(source, mode=black.Mode())
+
+
+def emit_program(modules: Iterable[ModuleIR]) -> list[EmittedFile]:
+    """Every module's file, plus an empty `__init__.py` in each package folder."""
+    files = [EmittedFile(module_file(module.module), emit_module(module)) for module in modules]
+    packages = {
+        os.path.join(folder, "__init__.py")
+        for file in files
+        for folder in _parent_folders(file.path)
+    }
+    files += [EmittedFile(path, "") for path in sorted(packages)]
+    return files
+
+
+def _parent_folders(path: str) -> list[str]:
+    folders = []
+    folder = os.path.dirname(path)
+    while folder:
+        folders.append(folder)
+        folder = os.path.dirname(folder)
+    return folders

@@ -1,0 +1,81 @@
+"""The lowered form of a module: what the templates lay out as Python.
+
+Lowering (lower.py) has made every decision: each jump target is a step index,
+each expression is Python source text that calls `ops`, each name is a Python
+name. Emitting (emit.py) only arranges these pieces with the templates, so a
+change to how the code looks never touches what it means.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class MoveIR:
+    """Where a step goes: a Python expression (`5`, `ENDED`) and what it means in .flow terms."""
+
+    code: str
+    comment: str
+
+
+@dataclass(frozen=True, slots=True)
+class StepIR:
+    """One step function.
+
+    `kind` names the template macro (talk, collect, request, ...). `fields` are
+    Python expressions the macro places; `moves` are its ways out by name
+    (next, no_answer, error, target).
+    """
+
+    function: str
+    kind: str
+    line: int
+    source_text: str
+    fields: Mapping[str, str]
+    moves: Mapping[str, MoveIR]
+
+
+@dataclass(frozen=True, slots=True)
+class InputIR:
+    """An action input: its name as a Python string literal, its default, whether secret."""
+
+    name: str
+    default: str | None
+    secret: bool
+    line: int
+    source_text: str
+
+
+@dataclass(frozen=True, slots=True)
+class BodyIR:
+    name: str
+    constant: str
+    is_action: bool
+    line: int
+    steps: tuple[StepIR, ...]
+    after_call: tuple[StepIR, ...]
+    inputs: tuple[InputIR, ...]
+
+    @property
+    def inputs_function(self) -> str:
+        return f"{self.constant}_inputs"
+
+
+@dataclass(frozen=True, slots=True)
+class ImportIR:
+    module: str
+    alias: str
+
+
+@dataclass(frozen=True, slots=True)
+class ModuleIR:
+    """One generated module: the source it comes from, its imports and its bodies."""
+
+    source: str
+    module: str
+    compiler_version: str
+    flow_imports: tuple[ImportIR, ...]
+    python_imports: tuple[ImportIR, ...]
+    bodies: tuple[BodyIR, ...]

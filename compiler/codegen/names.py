@@ -1,0 +1,69 @@
+"""Python names for .flow things: modules, bodies, step functions, imports.
+
+The scheme (documented in docs/codegen.md):
+
+- a source file becomes a module named by its path relative to the common root
+  of all the program's files: `lib/appointments.flow` -> `lib.appointments`,
+  written to `lib/appointments.py` under the output folder, with an
+  `__init__.py` in every package folder. Path parts that are not Python
+  identifiers are made into ones (`my-flows` -> `my_flows`, `class` -> `class_`);
+- a flow `Name` is the module constant `FLOW_Name`, an action `ACTION_Name`;
+- step `i` of body `Name` is the function `Name_i_kind` (`LegalIntake_03_run`);
+- an imported flow module is bound as `_flow_<dotted_name_with_underscores>` and
+  a `python` module as `_py_<...>`, so no source name can shadow the runtime's
+  `ops`, `Call` and friends.
+
+Variables are never Python names: they live in a dict keyed by their .flow
+name, so `class` or `self` are ordinary variables.
+"""
+
+from __future__ import annotations
+
+import keyword
+import os
+import re
+from collections.abc import Iterable
+
+_NOT_IDENTIFIER = re.compile(r"\W", re.ASCII)
+
+
+def python_identifier(text: str) -> str:
+    """`text` made into a Python identifier, as close to it as possible."""
+    name = _NOT_IDENTIFIER.sub("_", text) or "_"
+    if name[0].isdigit():
+        name = "_" + name
+    return name + "_" if keyword.iskeyword(name) or keyword.issoftkeyword(name) else name
+
+
+def common_root(paths: Iterable[str]) -> str:
+    """The deepest folder holding every one of the source files."""
+    folders = [os.path.dirname(os.path.abspath(path)) for path in paths]
+    return os.path.commonpath(folders) if folders else os.getcwd()
+
+
+def module_name(source_path: str, root: str) -> str:
+    """The dotted Python module name of a .flow file under `root`."""
+    relative = os.path.relpath(os.path.abspath(source_path), root)
+    stem, _ = os.path.splitext(relative)
+    return ".".join(python_identifier(part) for part in stem.split(os.sep))
+
+
+def module_file(name: str) -> str:
+    """The file a dotted module name is written to, relative to the output folder."""
+    return os.path.join(*name.split(".")) + ".py"
+
+
+def body_constant(name: str, is_action: bool) -> str:
+    return f"{'ACTION' if is_action else 'FLOW'}_{name}"
+
+
+def step_function(body: str, index: int, kind: str, width: int) -> str:
+    return f"{body}_{index:0{width}d}_{kind}"
+
+
+def flow_module_alias(module: str) -> str:
+    return "_flow_" + module.replace(".", "_")
+
+
+def python_module_alias(module: str) -> str:
+    return "_py_" + module.replace(".", "_")

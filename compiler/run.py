@@ -1,0 +1,126 @@
+"""`flowc run`: compile a flow into a temporary folder, import it, and take a call.
+
+The caller is whoever types on standard input (`ConsoleChannel`). At a
+terminal the person sees a `caller: ` prompt; with a non-terminal input every
+line is one caller turn (an empty line is silence, the end of input is the
+caller hanging up). The transcript goes to standard output in the format of
+LANGUAGE.md section 10; `--log FILE` writes the JSON-lines event log.
+
+Services come from the environment (`flowc_runtime.config.services_from_env`):
+with nothing configured, messages go to the local outbox and the transcript
+shows them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import os
+import sys
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import IO
+
+from flowc_runtime import (
+    Body,
+    CallResult,
+    ConsoleChannel,
+    JsonLinesSink,
+    TranscriptPrinter,
+    run_call,
+)
+from flowc_runtime.events import EventSink
+
+from .build import BuildResult, write_files
+
+
+class RunError(Exception):
+    """The flow cannot be started (no such flow, log file not writable); a usage error."""
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    file: str
+    flow: str | None
+    caller: str
+    callee: str
+    log: str | None
+
+
+def choose_flow(build: BuildResult, file: str, wanted: str | None) -> str:
+    """The name of the flow to run: `wanted`, or the file's only flow."""
+    module = build.check.program.modules[os.path.normpath(file)]
+    flows = [flow.name.name for flow in module.flows]
+    if wanted is not None:
+        if wanted not in flows:
+            known = ", ".join(flows) or "none"
+            raise RunError(f"'{file}' has no flow named '{wanted}' (its flows: {known})")
+        return wanted
+    if len(flows) != 1:
+        listed = ", ".join(flows) if flows else "it has none"
+        raise RunError(f"say which flow to run with --flow NAME ({listed})")
+    return flows[0]
+
+
+def run_built(
+    build: BuildResult, options: RunOptions, stdin: IO[str], stdout: IO[str]
+) -> CallResult:
+    """Writes the generated modules to a temporary folder and runs one call of the flow."""
+    # Imported here so that `flowc check` and `flowc build` never load the
+    # runtime's service clients (httpx, aiosmtplib).
+    from flowc_runtime.config import services_from_env
+
+    flow_name = choose_flow(build, options.file, options.flow)
+    module_name = build.modules[os.path.normpath(options.file)]
+    with tempfile.TemporaryDirectory(prefix="flowc-run-") as folder, _log_sink(options.log) as log:
+        write_files(build.files, folder)
+        # The generated modules, then the flow's own folder for the Python modules
+        # its `code` steps call.
+        with _on_sys_path(folder, os.path.dirname(os.path.abspath(options.file))):
+            body = _flow_body(module_name, flow_name)
+            at_terminal = stdin.isatty()
+            sinks: list[EventSink] = [TranscriptPrinter(stdout, show_caller=not at_terminal)]
+            if log is not None:
+                sinks.append(log)
+            channel = ConsoleChannel(stdin, prompt="caller: " if at_terminal else "")
+            return asyncio.run(
+                run_call(
+                    body,
+                    services_from_env(),
+                    channel,
+                    caller=options.caller,
+                    callee=options.callee,
+                    sinks=sinks,
+                )
+            )
+
+
+def _flow_body(module_name: str, flow_name: str) -> Body:
+    module = importlib.import_module(module_name)
+    body: Body = module.BODIES[flow_name]
+    return body
+
+
+@contextlib.contextmanager
+def _on_sys_path(*folders: str) -> Iterator[None]:
+    sys.path[:0] = folders
+    try:
+        yield
+    finally:
+        for folder in folders:
+            sys.path.remove(folder)
+
+
+@contextlib.contextmanager
+def _log_sink(path: str | None) -> Iterator[JsonLinesSink | None]:
+    if path is None:
+        yield None
+        return
+    try:
+        stream = open(path, "w", encoding="utf-8")  # noqa: SIM115 - closed below
+    except OSError as exc:
+        raise RunError(f"cannot write the event log '{path}': {exc.strerror or exc}") from exc
+    with stream:
+        yield JsonLinesSink(stream)
