@@ -9,10 +9,13 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import TextIO
 
 from . import __version__
+from .build import build_files, write_files
 from .diagnostics import render_human, render_json
-from .pipeline import InputError, check_files
+from .pipeline import CheckResult, InputError, check_files
+from .run import RunError, RunOptions, run_built
 
 EXIT_OK = 0
 EXIT_ERRORS = 1
@@ -29,6 +32,19 @@ def build_parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="report diagnostics for .flow files")
     check.add_argument("files", nargs="+", metavar="FILE")
     check.add_argument("--format", choices=("human", "json"), default="human")
+
+    build = commands.add_parser("build", help="generate Python modules from .flow files")
+    build.add_argument("files", nargs="+", metavar="FILE")
+    build.add_argument("-o", "--output", required=True, metavar="DIR", help="output folder")
+
+    run = commands.add_parser("run", help="talk to a flow in the terminal")
+    run.add_argument("file", metavar="FILE")
+    run.add_argument(
+        "--flow", metavar="NAME", help="the flow to run (default: the file's only one)"
+    )
+    run.add_argument("--caller", default="+15550000000", metavar="NUMBER", help="call.caller")
+    run.add_argument("--callee", default="+15550000001", metavar="NUMBER", help="call.callee")
+    run.add_argument("--log", metavar="FILE", help="write the event log (JSON lines) here")
     return parser
 
 
@@ -40,6 +56,46 @@ def run_check(files: Sequence[str], output_format: str) -> int:
         sys.stdout.write(render_human(result.diagnostics, result.sources))
         print(_summary(result.error_count, result.warning_count))
     return EXIT_ERRORS if result.error_count else EXIT_OK
+
+
+def run_build(files: Sequence[str], output_dir: str) -> int:
+    result = build_files(files)
+    _show_diagnostics(result.check, sys.stdout)
+    if not result.ok:
+        return EXIT_ERRORS
+    try:
+        written = write_files(result.files, output_dir)
+    except OSError as exc:
+        print(
+            f"flowc: error: cannot write to '{output_dir}': {exc.strerror or exc}", file=sys.stderr
+        )
+        return EXIT_USAGE
+    for path in written:
+        print(f"wrote {path}")
+    return EXIT_OK
+
+
+def run_flow(options: RunOptions) -> int:
+    result = build_files([options.file])
+    # stdout is the transcript; diagnostics (warnings included) go to stderr
+    _show_diagnostics(result.check, sys.stderr)
+    if not result.ok:
+        return EXIT_ERRORS
+    try:
+        call = run_built(result, options, sys.stdin, sys.stdout)
+    except RunError as exc:
+        print(f"flowc: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if call.fault is not None:
+        print(call.fault, file=sys.stderr)
+        return EXIT_ERRORS
+    return EXIT_OK
+
+
+def _show_diagnostics(result: CheckResult, stream: TextIO) -> None:
+    if result.diagnostics:
+        stream.write(render_human(result.diagnostics, result.sources))
+        print(_summary(result.error_count, result.warning_count), file=stream)
 
 
 def _summary(errors: int, warnings: int) -> str:
@@ -54,6 +110,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "check":
             return run_check(args.files, args.format)
+        if args.command == "build":
+            return run_build(args.files, args.output)
+        if args.command == "run":
+            return run_flow(RunOptions(args.file, args.flow, args.caller, args.callee, args.log))
     except InputError as exc:
         print(f"flowc: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
