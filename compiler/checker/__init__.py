@@ -1,0 +1,155 @@
+"""Semantic analysis of a whole program: `analyze(program) -> Analysis(diagnostics, model)`.
+
+The passes, in order, each with one job:
+1. resolve.py: top-level names across files (imports, `run` targets, recursion);
+2. per body (an action, a flow, a flow's `after call`):
+   graph.py builds the flow graph and resolves jump targets;
+   body.py types variables and expressions, checks arguments and secrets;
+   paths.py walks the graph (falling off the end, unreachable steps, loops);
+   assignment.py runs definite assignment over the graph.
+Files with syntax errors are not analysed (their own errors say enough), and
+names imported from them are not checked further.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from .. import ast
+from ..diagnostics import Diagnostic
+from ..graph import Body, BodyKind, bodies_of, build_graph
+from ..loader import Program
+from ..resolve import ActionRef, Resolution, resolve_program
+from .assignment import check_assignment
+from .body import BodyChecker
+from .model import BodyModel, Model, Variable, VariableKind
+from .paths import check_paths, reachable_steps
+
+__all__ = ["Analysis", "BodyModel", "Model", "Variable", "VariableKind", "analyze"]
+
+
+@dataclass(frozen=True)
+class Analysis:
+    diagnostics: tuple[Diagnostic, ...]
+    model: Model
+
+
+def analyze(program: Program) -> Analysis:
+    broken = {d.span.file for d in program.diagnostics if d.code.startswith("E00")}
+    checked = frozenset(path for path in program.modules if path not in broken)
+    resolution = resolve_program(program, checked)
+    analyzer = _Analyzer(resolution)
+    for path in sorted(checked):
+        analyzer.check_module(program.modules[path])
+    model = Model(
+        bodies=analyzer.bodies,
+        run_actions={
+            run: ref for run, ref in resolution.run_actions.items() if isinstance(ref, ActionRef)
+        },
+        python_calls=analyzer.python_calls,
+    )
+    return Analysis(tuple(resolution.diagnostics + analyzer.diagnostics), model)
+
+
+class _Analyzer:
+    def __init__(self, resolution: Resolution) -> None:
+        self.resolution = resolution
+        self.diagnostics: list[Diagnostic] = []
+        self.bodies: dict[ast.Action | ast.Flow | ast.AfterCall, BodyModel] = {}
+        self.python_calls: dict[ast.Code, ast.PythonDecl] = {}
+        self._asks: dict[ActionRef, bool] = {}
+
+    def check_module(self, module: ast.Module) -> None:
+        grouped = [
+            bodies_of(d) for d in module.declarations if isinstance(d, ast.Action | ast.Flow)
+        ]
+        bodies = [body for group in grouped for body in group]
+        label_owner = _first_owner(bodies, _label_names)
+        variable_owner = _first_owner(bodies, _assigned_names)
+        for group in grouped:
+            inherited: Mapping[str, Variable] = {}
+            for body in group:
+                variables = self._check_body(
+                    module, body, inherited, label_owner, variable_owner
+                )
+                inherited = variables
+
+    def _check_body(
+        self,
+        module: ast.Module,
+        body: Body,
+        inherited: Mapping[str, Variable],
+        label_owner: Callable[[str, Body], Body | None],
+        variable_owner: Callable[[str, Body], Body | None],
+    ) -> Mapping[str, Variable]:
+        resolution = self.resolution
+        graph, found = build_graph(
+            body, self._run_outputs, lambda name: label_owner(name, body)
+        )
+        self.diagnostics += found
+
+        def elsewhere(name: str) -> str | None:
+            other = variable_owner(name, body)
+            return other.describe() if other is not None else None
+
+        checker = BodyChecker(
+            body, resolution.scopes[module.path], resolution.run_actions,
+            inherited if body.kind is BodyKind.AFTER_CALL else {}, elsewhere,
+        )
+        facts = checker.check(graph.targets)
+        self.diagnostics += checker.diagnostics
+        self.python_calls.update(checker.python_calls)
+        self.diagnostics += check_paths(graph, reachable_steps(graph), self._waits)
+        self.diagnostics += check_assignment(graph, facts.assigned, facts.variables, facts.uses)
+        key = body.owner.after_call if isinstance(body.owner, ast.Flow) and \
+            body.kind is BodyKind.AFTER_CALL else body.owner
+        assert key is not None
+        self.bodies[key] = BodyModel(body, graph, facts.variables)
+        return facts.variables
+
+    def _run_outputs(self, run: ast.Run) -> tuple[ast.Output, ...] | None:
+        ref = self.resolution.run_actions.get(run)
+        return ref.action.outputs if isinstance(ref, ActionRef) else None
+
+    def _waits(self, step: ast.Step) -> bool:
+        """Whether the step waits for the caller: a collect, or a run of an action that asks."""
+        if isinstance(step, ast.Collect):
+            return True
+        if isinstance(step, ast.Run):
+            ref = self.resolution.run_actions.get(step)
+            return isinstance(ref, ActionRef) and self._action_asks(ref)
+        return False
+
+    def _action_asks(self, ref: ActionRef) -> bool:
+        if ref not in self._asks:
+            self._asks[ref] = False  # a cycle (reported as recursion) asks nothing more
+            self._asks[ref] = any(self._waits(step) for step in ref.action.steps)
+        return self._asks[ref]
+
+
+def _assigned_names(body: Body) -> list[str]:
+    return [
+        step.var.name
+        for step in body.steps
+        if isinstance(step, ast.Collect | ast.Request | ast.Run | ast.Code | ast.Set)
+    ]
+
+
+def _label_names(body: Body) -> list[str]:
+    return [label.name for step in body.steps for label in step.labels]
+
+
+def _first_owner(
+    bodies: list[Body], names_of: Callable[[Body], list[str]]
+) -> Callable[[str, Body], Body | None]:
+    """A lookup "which other body declares this name?" built in one pass over the module."""
+    owners: dict[str, list[Body]] = {}
+    for body in bodies:
+        for name in dict.fromkeys(names_of(body)):
+            owners.setdefault(name, []).append(body)
+
+    def lookup(name: str, current: Body) -> Body | None:
+        return next((b for b in owners.get(name, ()) if b is not current), None)
+
+    return lookup

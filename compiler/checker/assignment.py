@@ -1,0 +1,266 @@
+"""Definite assignment: a forward "must" dataflow over one body's flow graph.
+
+A fact is "variable v holds a value" or, for the variable of a `run`, "field f
+of v holds a value" (`book.meeting_link` exists only after `on Success`). Facts
+are bits of a Python int; a step's incoming set is the intersection over its
+incoming edges, and a worklist iterates to the fixed point, loops included.
+Each edge adds (gen) and removes (kill) facts:
+
+- `collect`, `request`, `code`, `set`: their variable, on the edge to the next
+  step only (not on no_answer / error edges);
+- `run`: its variable and the fields of the output taken, on that output's
+  edge; the fields of the other outputs are removed (a new run replaces them).
+
+When a use lacks its fact, the explanation walks back along edges lacking it
+to the first jump or handler on the way, which the message names.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from .. import ast
+from .. import types as ty
+from ..diagnostics import Diagnostic, Note, error
+from ..graph import BodyKind, Edge, EdgeKind, FlowGraph
+from .body import Use
+from .model import Variable, VariableKind
+from .paths import reachable_steps, step_keyword
+
+
+@dataclass(frozen=True, slots=True)
+class _Facts:
+    variable_bit: Mapping[str, int]
+    field_bit: Mapping[tuple[str, str], int]
+    all_bits: int
+
+
+def check_assignment(
+    graph: FlowGraph,
+    assigned: Sequence[str],
+    variables: Mapping[str, Variable],
+    uses: Sequence[Sequence[Use]],
+) -> list[Diagnostic]:
+    facts = _number_facts(assigned, variables)
+    transfer = {
+        id(edge): _gen_kill(graph.body.steps[edge.source], edge, facts)
+        for edges in graph.successors
+        for edge in edges
+    }
+    incoming = _solve(graph, facts, transfer)
+    return _Reporter(graph, facts, variables, incoming, transfer).report(uses)
+
+
+def _number_facts(assigned: Sequence[str], variables: Mapping[str, Variable]) -> _Facts:
+    variable_bit: dict[str, int] = {}
+    field_bit: dict[tuple[str, str], int] = {}
+    for name in assigned:
+        variable_bit[name] = 1 << (len(variable_bit) + len(field_bit))
+        var_type = variables[name].type
+        if isinstance(var_type, ty.RunResult):
+            for field in var_type.field_names:
+                field_bit[(name, field)] = 1 << (len(variable_bit) + len(field_bit))
+    total = len(variable_bit) + len(field_bit)
+    return _Facts(variable_bit, field_bit, (1 << total) - 1)
+
+
+def _gen_kill(step: ast.Step, edge: Edge, facts: _Facts) -> tuple[int, int]:
+    """The facts an edge adds and removes."""
+    if isinstance(step, ast.Run):
+        if edge.kind is not EdgeKind.OUTPUT:
+            return 0, 0
+        name = step.var.name
+        gen = facts.variable_bit.get(name, 0)
+        kill = 0
+        taken = {f.name.name for f in edge.output.fields} if edge.output else set()
+        for (owner, field), bit in facts.field_bit.items():
+            if owner != name:
+                continue
+            if field in taken:
+                gen |= bit
+            else:
+                kill |= bit
+        return gen, kill
+    if isinstance(step, ast.Collect | ast.Request | ast.Code | ast.Set) and (
+        edge.kind is EdgeKind.NEXT
+    ):
+        return facts.variable_bit.get(step.var.name, 0), 0
+    return 0, 0
+
+
+def _solve(
+    graph: FlowGraph, facts: _Facts, transfer: Mapping[int, tuple[int, int]]
+) -> list[int]:
+    """incoming[i]: the facts true on every path from the start to step i.
+
+    Everything starts at "all facts" (the neutral element of the intersection),
+    except the start, which has none; unreachable steps keep "all" and so never
+    narrow their successors.
+    """
+    incoming = [facts.all_bits] * (graph.end + 1)
+    incoming[0] = 0
+    queue = deque(range(graph.end))
+    queued = [True] * graph.end + [False]
+    while queue:
+        node = queue.popleft()
+        queued[node] = False
+        for edge in graph.successors[node]:
+            dest = edge.destination
+            if not isinstance(dest, int) or dest == 0:
+                continue  # nothing flows into the start: a body begins with nothing
+            gen, kill = transfer[id(edge)]
+            narrowed = incoming[dest] & ((incoming[node] & ~kill) | gen)
+            if narrowed != incoming[dest]:
+                incoming[dest] = narrowed
+                if dest < graph.end and not queued[dest]:
+                    queued[dest] = True
+                    queue.append(dest)
+    return incoming
+
+
+class _Reporter:
+    def __init__(
+        self,
+        graph: FlowGraph,
+        facts: _Facts,
+        variables: Mapping[str, Variable],
+        incoming: list[int],
+        transfer: Mapping[int, tuple[int, int]],
+    ) -> None:
+        self.graph = graph
+        self.facts = facts
+        self.variables = variables
+        self.incoming = incoming
+        self.transfer = transfer
+        self.predecessors = graph.predecessors()
+        self.reached = reachable_steps(graph)
+
+    def report(self, uses: Sequence[Sequence[Use]]) -> list[Diagnostic]:
+        found: list[Diagnostic] = []
+        reported: set[str] = set()
+        for index, step_uses in enumerate(uses):
+            if not self.reached[index]:
+                continue
+            for use in step_uses:
+                diagnostic = self._check(index, use, reported)
+                if diagnostic is not None:
+                    found.append(diagnostic)
+        return found
+
+    def _check(self, index: int, use: Use, reported: set[str]) -> Diagnostic | None:
+        if use.guarded or use.root in reported:
+            return None
+        bit = self.facts.variable_bit.get(use.root)
+        if bit is None:
+            return None  # an input, `call`, or an unknown name (reported elsewhere)
+        if not self.incoming[index] & bit:
+            reported.add(use.root)
+            return self._unassigned(index, use, bit)
+        field_bit = self.facts.field_bit.get((use.root, use.field or ""))
+        if field_bit is not None and not self.incoming[index] & field_bit:
+            reported.add(use.root)
+            return self._field_unassigned(index, use, field_bit)
+        return None
+
+    def _culprit(self, index: int, bit: int) -> Edge | None:
+        """The first jump or handler on a path to `index` along which `bit` is missing,
+        walking backwards; None when the path leads back to the start of the body."""
+        node = index
+        visited = {node}
+        while True:
+            edge = next(
+                (e for e in self.predecessors[node]
+                 if self.reached[e.source] and not self._out(e) & bit),
+                None,
+            )
+            if edge is None:
+                return None
+            if edge.kind is not EdgeKind.NEXT:
+                return edge
+            node = edge.source
+            if node in visited:
+                return None
+            visited.add(node)
+
+    def _out(self, edge: Edge) -> int:
+        gen, kill = self.transfer[id(edge)]
+        return (self.incoming[edge.source] & ~kill) | gen
+
+    def _unassigned(self, index: int, use: Use, bit: int) -> Diagnostic:
+        name = use.root
+        var = self.variables[name]
+        edge = self._culprit(index, bit)
+        declared = Note(f"'{name}' is assigned here", var.span)
+        if edge is not None:
+            return error(
+                "E0401",
+                use.span,
+                f"'{name}' is not assigned when the call reaches here through "
+                f"{_describe(edge, self.graph)}",
+                notes=[declared],
+                help=f"assign '{name}' on that path too, or give a fallback: "
+                f"`{_fallback_example(use)}`",
+            )
+        if self.graph.body.kind is BodyKind.AFTER_CALL and var.kind is not VariableKind.INPUT \
+                and not _own(self.graph, var):
+            message = (f"'{name}' may not be assigned when 'after call' runs: the call can "
+                       f"end (or the caller hang up) before it is")
+        else:
+            message = f"'{name}' is used before it is assigned on the way here from the start " \
+                f"of {self.graph.body.describe()}"
+        return error(
+            "E0401",
+            use.span,
+            message,
+            notes=[declared],
+            help=f"give a fallback: `{_fallback_example(use)}`",
+        )
+
+    def _field_unassigned(self, index: int, use: Use, bit: int) -> Diagnostic:
+        var = self.variables[use.root]
+        assert isinstance(var.type, ty.RunResult)
+        field = use.field or ""
+        owners = var.type.outputs_with(field)
+        edge = self._culprit(index, bit)
+        through = (
+            f"; the call can reach here through {_describe(edge, self.graph)}"
+            if edge is not None
+            else ""
+        )
+        which = " or ".join(f"'{o}'" for o in owners)
+        return error(
+            "E0402",
+            use.span,
+            f"'{use.root}.{field}' is set only when '{use.root}' leaves {var.type.action} "
+            f"through {which}{through}",
+            notes=[Note(f"'{use.root}' is assigned here", var.span)],
+            help=f"use it only on the {which} path, or give a fallback: "
+            f"`{_fallback_example(use)}`",
+        )
+
+
+def _own(graph: FlowGraph, var: Variable) -> bool:
+    """Whether the variable is assigned inside this body (rather than inherited)."""
+    span = graph.body.span
+    return (span.line, span.column) <= (var.span.line, var.span.column) <= (
+        span.end_line,
+        span.end_column,
+    )
+
+
+def _describe(edge: Edge, graph: FlowGraph) -> str:
+    step = graph.body.steps[edge.source]
+    clause = edge.clause
+    if isinstance(clause, ast.Handler):
+        return f"'on {clause.event.name} -> {clause.target.name.name}' (line {clause.span.line})"
+    if isinstance(clause, ast.Target):
+        keyword = "if ... " if isinstance(step, ast.If) else ""
+        return f"'{keyword}-> {clause.name.name}' (line {step.span.line})"
+    return f"the '{step_keyword(step)}' at line {step.span.line}"
+
+
+def _fallback_example(use: Use) -> str:
+    path = use.root if use.field is None else f"{use.root}.{use.field}"
+    return f'{{{{{path} ?? "..."}}}}'

@@ -1,0 +1,499 @@
+"""The flow graph of one body: its steps as nodes and every way out of each step as an edge.
+
+A body is the steps of an action, of a flow, or of a flow's `after call` block.
+Node i is step i; node len(steps) means "past the last step" (falling off the
+end). An edge says how control leaves a step: to the next step, along a jump,
+along a handler (`on no_answer`, `on error`, `on Success`, ...), out of the
+action through an output, or out of the body for good (`end`, `transfer`).
+
+Building the graph resolves every jump target of the body (labels, and outputs
+in actions) and reports targets that do not exist and ways out that nobody
+connected (E0301-E0303); later analyses (paths, definite assignment, loops)
+only walk the edges.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from . import ast
+from .diagnostics import Diagnostic, Note, did_you_mean, error
+from .source import Span
+
+
+class BodyKind(StrEnum):
+    ACTION = "action"
+    FLOW = "flow"
+    AFTER_CALL = "after call"
+
+
+@dataclass(frozen=True, slots=True)
+class Body:
+    kind: BodyKind
+    owner: ast.Action | ast.Flow
+    steps: tuple[ast.Step, ...]
+    # Default handlers (`on no_answer -> T`, `on error -> T` at the top of the body).
+    handlers: tuple[ast.Handler, ...]
+    span: Span
+
+    @property
+    def name(self) -> str:
+        return self.owner.name.name
+
+    def describe(self) -> str:
+        if self.kind is BodyKind.AFTER_CALL:
+            return f"the 'after call' block of flow '{self.name}'"
+        return f"{self.kind} '{self.name}'"
+
+
+def bodies_of(decl: ast.Action | ast.Flow) -> tuple[Body, ...]:
+    if isinstance(decl, ast.Action):
+        return (Body(BodyKind.ACTION, decl, decl.steps, decl.handlers, decl.span),)
+    main = Body(BodyKind.FLOW, decl, decl.steps, decl.handlers, decl.span)
+    if decl.after_call is None:
+        return (main,)
+    after = decl.after_call
+    return (main, Body(BodyKind.AFTER_CALL, decl, after.steps, (), after.span))
+
+
+class EdgeKind(StrEnum):
+    NEXT = "next"
+    JUMP = "jump"
+    BRANCH = "branch"
+    OUTPUT = "output"
+    NO_ANSWER = "no_answer"
+    ERROR = "error"
+
+
+@dataclass(frozen=True, slots=True)
+class Leave:
+    """Leaving the action through one of its outputs."""
+
+    output: ast.Output
+
+
+@dataclass(frozen=True, slots=True)
+class Stop:
+    """The body is over: the call ended or was transferred, or `after call` stopped."""
+
+
+STOP = Stop()
+
+Destination = int | Leave | Stop
+
+
+@dataclass(frozen=True, slots=True)
+class Edge:
+    kind: EdgeKind
+    source: int
+    destination: Destination
+    # The source text that made the edge: a handler or a jump's target (None for NEXT).
+    clause: ast.Handler | ast.Target | None = None
+    # For OUTPUT edges of a `run`: the output of the action this edge follows.
+    output: ast.Output | None = None
+
+
+@dataclass(frozen=True)
+class FlowGraph:
+    body: Body
+    successors: tuple[tuple[Edge, ...], ...]
+    labels: Mapping[str, int]
+    targets: Mapping[ast.Target, Destination]
+    # False when some target could not be resolved: analyses that would only
+    # repeat that mistake (unreachable steps, unused labels) stay quiet.
+    complete: bool
+
+    @property
+    def end(self) -> int:
+        """The node past the last step: an edge to it falls off the end of the body."""
+        return len(self.body.steps)
+
+    def predecessors(self) -> list[list[Edge]]:
+        preds: list[list[Edge]] = [[] for _ in range(self.end + 1)]
+        for edges in self.successors:
+            for edge in edges:
+                if isinstance(edge.destination, int):
+                    preds[edge.destination].append(edge)
+        return preds
+
+
+# What a `run` step's action declares as outputs; None when the action is unknown.
+RunOutputs = Callable[[ast.Run], "tuple[ast.Output, ...] | None"]
+
+
+# The body, other than this one, that declares a label (for "belongs to another body").
+LabelOwner = Callable[[str], "Body | None"]
+
+
+def build_graph(
+    body: Body,
+    run_outputs: RunOutputs,
+    labels_elsewhere: LabelOwner,
+) -> tuple[FlowGraph, list[Diagnostic]]:
+    builder = _Builder(body, run_outputs, labels_elsewhere)
+    successors = tuple(builder.edges_of(i, step) for i, step in enumerate(body.steps))
+    graph = FlowGraph(body, successors, builder.labels, builder.targets, builder.complete)
+    return graph, builder.diagnostics
+
+
+def labels_of(steps: Sequence[ast.Step]) -> dict[str, ast.Ident]:
+    """The first declaration of each label (duplicates are reported by the graph builder)."""
+    found: dict[str, ast.Ident] = {}
+    for step in steps:
+        for label in step.labels:
+            found.setdefault(label.name, label)
+    return found
+
+
+class _Builder:
+    def __init__(
+        self, body: Body, run_outputs: RunOutputs, labels_elsewhere: LabelOwner
+    ) -> None:
+        self.body = body
+        self.run_outputs = run_outputs
+        self.labels_elsewhere = labels_elsewhere
+        self.diagnostics: list[Diagnostic] = []
+        self.targets: dict[ast.Target, Destination] = {}
+        self._resolved: dict[ast.Target, Destination | None] = {}
+        self.complete = True
+        self.outputs: dict[str, ast.Output] = (
+            {o.name.name: o for o in body.owner.outputs}
+            if isinstance(body.owner, ast.Action)
+            else {}
+        )
+        self.defaults_broken = False
+        self.labels = self._collect_labels()
+        self.defaults = self._default_handlers()
+
+    # -- declarations -------------------------------------------------------
+
+    def _collect_labels(self) -> dict[str, int]:
+        labels: dict[str, int] = {}
+        declared: dict[str, ast.Ident] = {}
+        for index, step in enumerate(self.body.steps):
+            for label in step.labels:
+                if label.name in declared:
+                    self.diagnostics.append(
+                        error(
+                            "E0106",
+                            label.span,
+                            f"the label '{label.name}' is declared twice in "
+                            f"{self.body.describe()}",
+                            notes=[Note("first declared here", declared[label.name].span)],
+                            help="rename one of them; every label of a body must be unique",
+                        )
+                    )
+                    continue
+                if label.name in self.outputs:
+                    self.diagnostics.append(
+                        error(
+                            "E0114",
+                            label.span,
+                            f"the label '{label.name}' has the name of an output of "
+                            f"action '{self.body.name}'",
+                            notes=[Note("output declared here", self.outputs[label.name].span)],
+                            help="rename the label: `-> NAME` could mean either",
+                        )
+                    )
+                    self.complete = False
+                declared[label.name] = label
+                labels[label.name] = index
+        return labels
+
+    def _default_handlers(self) -> dict[str, ast.Handler]:
+        defaults: dict[str, ast.Handler] = {}
+        for handler in self.body.handlers:
+            event = handler.event.name
+            if event not in ("no_answer", "error"):
+                self.diagnostics.append(
+                    error(
+                        "E0113",
+                        handler.event.span,
+                        f"'{event}' is not an event a default handler can catch",
+                        help="a body's default handlers are `on no_answer -> T` and "
+                        "`on error -> T`",
+                    )
+                )
+                # The author meant some default: missing paths would only repeat this.
+                self.defaults_broken = True
+                self.complete = False
+            elif event in defaults:
+                self.diagnostics.append(_duplicate_handler(handler, defaults[event]))
+            else:
+                defaults[event] = handler
+                self.resolve(handler.target)
+        return defaults
+
+    # -- edges ----------------------------------------------------------------
+
+    def edges_of(self, index: int, step: ast.Step) -> tuple[Edge, ...]:
+        nxt = Edge(EdgeKind.NEXT, index, index + 1)
+        match step:
+            case ast.Talk() | ast.Set():
+                return (nxt,)
+            case ast.SendSms() | ast.SendEmail():
+                return (nxt, *self._optional(index, step.on_error, EdgeKind.ERROR))
+            case ast.Collect():
+                return (nxt, *self._required_no_answer(index, step))
+            case ast.Request() | ast.Code():
+                return (nxt, *self._required_error(index, step))
+            case ast.Run():
+                return self._run_edges(index, step)
+            case ast.If():
+                return (self._to(EdgeKind.BRANCH, index, step.target, step.target), nxt)
+            case ast.Jump():
+                return (self._to(EdgeKind.JUMP, index, step.target, step.target),)
+            case ast.Transfer():
+                return (
+                    Edge(EdgeKind.NEXT, index, STOP),
+                    *self._optional(index, step.on_error, EdgeKind.ERROR),
+                )
+            case ast.End():
+                return (Edge(EdgeKind.NEXT, index, STOP),)
+            case ast.Exit():
+                return (Edge(EdgeKind.NEXT, index, self._exit_destination(step)),)
+
+    def _optional(
+        self, index: int, handler: ast.Handler | None, kind: EdgeKind
+    ) -> tuple[Edge, ...]:
+        if handler is None:
+            return ()
+        return (self._to(kind, index, handler.target, handler),)
+
+    def _required_no_answer(self, index: int, step: ast.Collect) -> tuple[Edge, ...]:
+        handler = step.on_no_answer or self.defaults.get("no_answer")
+        if handler is not None:
+            return (self._to(EdgeKind.NO_ANSWER, index, handler.target, handler),)
+        if self.defaults_broken:
+            return ()
+        self.diagnostics.append(
+            error(
+                "E0302",
+                step.span,
+                f"'collect {step.var.name}' has no path for when the caller does not answer",
+                notes=[Note("after every attempt fails the call would have nowhere to go")],
+                help="add a clause to the collect:\n"
+                "    on no_answer -> <label>\n"
+                f"or a default at the top of {self.body.describe()}:\n"
+                "  on no_answer -> <label>",
+            )
+        )
+        return ()
+
+    def _required_error(self, index: int, step: ast.Request | ast.Code) -> tuple[Edge, ...]:
+        handler = step.on_error or self.defaults.get("error")
+        if handler is not None:
+            return (self._to(EdgeKind.ERROR, index, handler.target, handler),)
+        if self.body.kind is BodyKind.AFTER_CALL:
+            # Nobody is on the line any more: a failure just ends the block.
+            return (Edge(EdgeKind.ERROR, index, STOP),)
+        if self.defaults_broken:
+            return ()
+        keyword = "request" if isinstance(step, ast.Request) else "code"
+        self.diagnostics.append(
+            error(
+                "E0303",
+                step.span,
+                f"'{keyword} {step.var.name}' has no path for when it fails",
+                notes=[Note("a network error, a timeout or an exception would strand the call")
+                       if keyword == "request" else
+                       Note("an exception in the Python function would strand the call")],
+                help="add a clause to the step:\n"
+                "    on error -> <label>\n"
+                f"or a default at the top of {self.body.describe()}:\n"
+                "  on error -> <label>",
+            )
+        )
+        return ()
+
+    def _run_edges(self, index: int, run: ast.Run) -> tuple[Edge, ...]:
+        outputs = self.run_outputs(run)
+        by_event: dict[str, ast.Handler] = {}
+        unknown: list[ast.Handler] = []
+        for handler in run.handlers:
+            event = handler.event.name
+            if event in by_event:
+                self.diagnostics.append(_duplicate_handler(handler, by_event[event]))
+            elif outputs is not None and event not in {o.name.name for o in outputs}:
+                unknown.append(handler)
+            else:
+                by_event[event] = handler
+        if outputs is None:
+            # Unknown action (already reported): follow its handlers, check nothing more.
+            self.complete = False
+            return tuple(
+                self._to(EdgeKind.OUTPUT, index, h.target, h) for h in by_event.values()
+            )
+        edges = [
+            self._to(EdgeKind.OUTPUT, index, by_event[o.name.name].target,
+                     by_event[o.name.name], output=o)
+            for o in outputs
+            if o.name.name in by_event
+        ]
+        missing = [o for o in outputs if o.name.name not in by_event]
+        for handler in unknown:
+            meant = did_you_mean(handler.event.name, [o.name.name for o in missing])
+            self.diagnostics.append(_unknown_run_output(run, handler, outputs, meant))
+            # A misspelt output is one mistake: it is not also reported as unconnected.
+            missing = [o for o in missing if o.name.name != meant]
+        if missing:
+            self.diagnostics.append(_unconnected(run, missing))
+        return tuple(edges)
+
+    def _exit_destination(self, step: ast.Exit) -> Destination:
+        output = self.outputs.get(step.output.name)
+        if output is not None:
+            return Leave(output)
+        if self.body.kind is BodyKind.ACTION:
+            self.diagnostics.append(self._unknown_output(step.output))
+        # `exit` in a flow is reported by the checker (E0604).
+        return STOP
+
+    # -- targets ----------------------------------------------------------------
+
+    def _to(
+        self,
+        kind: EdgeKind,
+        index: int,
+        target: ast.Target,
+        clause: ast.Handler | ast.Target,
+        output: ast.Output | None = None,
+    ) -> Edge:
+        destination = self.resolve(target)
+        if destination is None:
+            # Unresolved (reported): the edge ends the path so that analyses continue.
+            return Edge(kind, index, STOP, clause, output)
+        return Edge(kind, index, destination, clause, output)
+
+    def resolve(self, target: ast.Target) -> Destination | None:
+        """Where a target goes; a default handler's target is resolved (and reported) once."""
+        if target in self._resolved:
+            return self._resolved[target]
+        destination = self._resolve(target)
+        self._resolved[target] = destination
+        if destination is None:
+            self.complete = False
+        else:
+            self.targets[target] = destination
+        return destination
+
+    def _resolve(self, target: ast.Target) -> Destination | None:
+        name = target.name.name
+        if target.args is None and name in self.labels:
+            return self.labels[name]
+        if name in self.outputs:
+            return Leave(self.outputs[name])
+        if target.args is not None:
+            self.diagnostics.append(
+                self._unknown_output(target.name)
+                if self.body.kind is BodyKind.ACTION
+                else _output_from_flow(target, self.body)
+            )
+            return None
+        other = self.labels_elsewhere(name)
+        if other is not None:
+            self.diagnostics.append(self._foreign_label(target, other))
+            return None
+        self.diagnostics.append(self._unknown_label(target))
+        return None
+
+    def _unknown_output(self, name: ast.Ident) -> Diagnostic:
+        suggestion = did_you_mean(name.name, self.outputs)
+        declared = ", ".join(self.outputs) or "none"
+        return error(
+            "E0104",
+            name.span,
+            f"action '{self.body.name}' has no output named '{name.name}'",
+            notes=[Note(f"its outputs: {declared}")],
+            help=f"did you mean '{suggestion}'?" if suggestion else
+            f"declare it: output {name.name}",
+        )
+
+    def _unknown_label(self, target: ast.Target) -> Diagnostic:
+        name = target.name.name
+        candidates = [*self.labels, *self.outputs]
+        suggestion = did_you_mean(name, candidates)
+        if suggestion:
+            hint: str | None = f"did you mean '{suggestion}'?"
+        elif self.body.kind is not BodyKind.ACTION and name[:1].isupper():
+            hint = "a flow has no outputs; jump to a label, or end the call with `end`"
+        else:
+            hint = f"put '{name}:' before the step the call should go to"
+        what = "a label or an output" if self.body.kind is BodyKind.ACTION else "a label"
+        return error(
+            "E0102",
+            target.name.span,
+            f"'{name}' is not {what} of {self.body.describe()}",
+            help=hint,
+        )
+
+    def _foreign_label(self, target: ast.Target, other: Body) -> Diagnostic:
+        name = target.name.name
+        if self.body.kind is BodyKind.ACTION:
+            why = "an action can leave only through its outputs"
+        else:
+            why = "a flow's steps and its 'after call' block cannot jump into each other"
+        return error(
+            "E0305",
+            target.name.span,
+            f"the label '{name}' belongs to {other.describe()}, not to {self.body.describe()}",
+            notes=[Note(why)],
+            help="jump to a label of this body"
+            + (", or leave through an output: -> OutputName"
+               if self.body.kind is BodyKind.ACTION else ""),
+        )
+
+
+def _duplicate_handler(handler: ast.Handler, first: ast.Handler) -> Diagnostic:
+    event = handler.event.name
+    return error(
+        "E0110",
+        handler.span,
+        f"'on {event}' is handled twice",
+        notes=[Note("first handled here", first.span)],
+        help="keep one of the two handlers",
+    )
+
+
+def _unknown_run_output(
+    run: ast.Run, handler: ast.Handler, outputs: tuple[ast.Output, ...], meant: str | None
+) -> Diagnostic:
+    names = [o.name.name for o in outputs]
+    suggestion = meant or did_you_mean(handler.event.name, names)
+    return error(
+        "E0104",
+        handler.event.span,
+        f"action '{run.action.name}' has no output named '{handler.event.name}'",
+        notes=[Note(f"its outputs: {', '.join(names)}")],
+        help=f"did you mean '{suggestion}'?" if suggestion else None,
+    )
+
+
+def _unconnected(run: ast.Run, missing: list[ast.Output]) -> Diagnostic:
+    names = [f"'{o.name.name}'" for o in missing]
+    action = run.action.name
+    if len(names) == 1:
+        message = f"output path {names[0]} of '{run.var.name}' ({action}) is not connected"
+    else:
+        listed = ", ".join(names[:-1]) + f" and {names[-1]}"
+        message = f"output paths {listed} of '{run.var.name}' ({action}) are not connected"
+    indent = " " * (run.span.column + 1)
+    lines = "\n".join(f"{indent}on {o.name.name} -> <label>" for o in missing)
+    return error(
+        "E0301",
+        run.span,
+        message,
+        notes=[Note(f"output '{o.name.name}' declared here", o.span) for o in missing],
+        help=f"every output of {action} must lead somewhere; add to the run:\n{lines}",
+    )
+
+
+def _output_from_flow(target: ast.Target, body: Body) -> Diagnostic:
+    return error(
+        "E0306",
+        target.span,
+        f"{body.describe()} has no outputs; '-> {target.name.name}(...)' leaves an action",
+        help="in a flow, jump to a label, or end the call with `end`",
+    )
