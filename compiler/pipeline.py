@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from .checker import analyze
 from .diagnostics import Diagnostic
 from .loader import InputError, Program, load_program
 from .source import SourceFile
@@ -36,7 +37,8 @@ class CheckResult:
 
 
 def check_files(paths: Sequence[str]) -> CheckResult:
-    """Parse the files and their imports and report every diagnostic, sorted by place."""
+    """Parse the files and their imports, check them, and report every diagnostic, by place."""
     program = load_program(paths)
-    diagnostics = sorted(program.diagnostics, key=Diagnostic.sort_key)
+    analysis = analyze(program)
+    diagnostics = sorted([*program.diagnostics, *analysis.diagnostics], key=Diagnostic.sort_key)
     return CheckResult(program, diagnostics)
