@@ -1,0 +1,815 @@
+"""`RuleBasedUnderstanding`: what the caller said, as a typed value, by plain rules.
+
+One reader per collect type of LANGUAGE.md section 6. Each takes the words a
+speech recogniser (or a person at the console) produced, or keypad digits, and
+returns the JSON value of `Understanding.understand`, or None when the words
+are not one value of that type, so the `collect` step asks again. Readers are
+pure: the same words and the same `now` always give the same value, and no
+input makes them raise.
+
+Readings where speech is ambiguous, chosen to suit booking calls (docs/runtime.md):
+- a bare weekday, "this"/"on"/"next" + weekday: its next occurrence after today;
+  "<weekday> next week": that weekday in the following Monday-to-Sunday week;
+- a date without a year: its next occurrence, today included;
+- an hour without am/pm or a 24-hour form: 1 to 6 is afternoon, 7 to 11 morning;
+- a datetime with only a time: today if that time is still ahead, else tomorrow;
+- a phone number of 10 digits gets the default country code (+1); fewer than
+  10 digits without a "+" cannot be made E.164 and is not understood;
+- a choice that two options fit equally well is not understood.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Sequence
+from datetime import date, datetime, time, timedelta
+
+from dateutil.relativedelta import relativedelta
+
+from .services import JSON
+
+# --- words for numbers ---------------------------------------------------------
+
+UNITS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4,
+    "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+}  # fmt: skip
+TEENS = {
+    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
+    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
+}  # fmt: skip
+TENS = {
+    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
+    "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
+}  # fmt: skip
+SCALES = {"thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
+ORDINAL_WORDS = {
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6,
+    "seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12,
+    "thirteenth": 13, "fourteenth": 14, "fifteenth": 15, "sixteenth": 16,
+    "seventeenth": 17, "eighteenth": 18, "nineteenth": 19, "twentieth": 20, "thirtieth": 30,
+}  # fmt: skip
+NEGATIVE_WORDS = {"minus", "negative"}
+# Longer figures are not a quantity a caller says (and JSON numbers lose
+# precision beyond 2**53): they are not understood as a number.
+MAX_FIGURES = 15
+
+Number = int | float
+
+
+def _words(text: str) -> list[str]:
+    """Lower-case word and number tokens: "twenty-one" is two words; "3.5" and
+    "3rd" are one token each."""
+    lowered = text.lower().replace("\u2019", "'")
+    lowered = re.sub(r"(?<=[0-9]),(?=[0-9]{3}\b)", "", lowered)  # 1,200 -> 1200
+    return re.findall(r"[0-9]+(?:st|nd|rd|th)\b|[0-9]+(?:\.[0-9]+)?|[a-z]+(?:'[a-z]+)?", lowered)
+
+
+def _is_number_word(word: str) -> bool:
+    return word in UNITS or word in TEENS or word in TENS or word == "hundred" or word in SCALES
+
+
+def _cardinal(words: Sequence[str]) -> int | None:
+    """ "a hundred and five" -> 105, "one thousand two hundred" -> 1200, "42" -> 42.
+
+    Two small numbers side by side ("two three", "twenty thirty") are not one
+    number: the caller may have said two, and guessing would be wrong.
+    """
+    total, current = 0, 0
+    previous = ""  # kind of the previous word: unit, teen, ten, digits, hundred, scale
+    last_scale = SCALES["billion"] * 1000  # "a thousand million" yes, "million million" no
+    for index, word in enumerate(words):
+        following = words[index + 1] if index + 1 < len(words) else ""
+        if word == "and" or (word == "a" and (following == "hundred" or following in SCALES)):
+            continue
+        if word.isascii() and word.isdigit():
+            if previous in ("unit", "teen", "ten", "digits") or len(word) > MAX_FIGURES:
+                return None
+            current += int(word)
+            previous = "digits"
+        elif word in UNITS:
+            if previous in ("unit", "teen", "digits"):
+                return None
+            current += UNITS[word]
+            previous = "unit"
+        elif word in TEENS or word in TENS:
+            if previous in ("unit", "teen", "ten", "digits"):
+                return None
+            current += TEENS.get(word) or TENS[word]
+            previous = "teen" if word in TEENS else "ten"
+        elif word == "hundred":
+            if current >= 100 or previous == "hundred":
+                return None
+            current = (current or 1) * 100
+            previous = "hundred"
+        elif word in SCALES:
+            if SCALES[word] >= last_scale:
+                return None
+            total += (current or 1) * SCALES[word]
+            current, previous, last_scale = 0, "scale", SCALES[word]
+        else:
+            return None
+    return total + current if previous else None
+
+
+def _decimal_digits(words: Sequence[str]) -> str | None:
+    """The digits after "point": "one four" -> "14", "25" -> "25"."""
+    digits = []
+    for word in words:
+        if word in UNITS:
+            digits.append(str(UNITS[word]))
+        elif word == "oh":
+            digits.append("0")
+        elif word.isascii() and word.isdigit():
+            digits.append(word)
+        else:
+            return None
+    return "".join(digits) or None
+
+
+def _number_from_run(run: Sequence[str]) -> Number | None:
+    """One spoken or written number: sign, whole part, then "point ..." or "and a half"."""
+    sign = -1 if run and run[0] in NEGATIVE_WORDS else 1
+    words = list(run[1:] if sign == -1 else run)
+    if len(words) == 1 and re.fullmatch(r"[0-9]+\.[0-9]+", words[0]):
+        return sign * float(words[0]) if len(words[0]) <= MAX_FIGURES + 1 else None
+    half = words[-3:] == ["and", "a", "half"]
+    if half:
+        words = words[:-3]
+    if "point" in words:
+        cut = words.index("point")
+        whole = _cardinal(words[:cut]) if cut else 0
+        decimals = _decimal_digits(words[cut + 1 :])
+        if whole is None or decimals is None:
+            return None
+        return sign * float(f"{whole}.{decimals}")
+    whole = _cardinal(words)
+    if whole is None:
+        return None
+    return sign * (whole + 0.5) if half else sign * whole
+
+
+def _number_runs(words: Sequence[str]) -> list[list[str]]:
+    """Maximal stretches of number words in an utterance ("about forty two people")."""
+    runs: list[list[str]] = []
+    run: list[str] = []
+    for index, word in enumerate(words):
+        following = words[index + 1] if index + 1 < len(words) else ""
+        numeric = (
+            _is_number_word(word)
+            or re.fullmatch(r"[0-9]+(?:\.[0-9]+)?", word) is not None
+            or (word == "point" and bool(run or following))
+            or (word in NEGATIVE_WORDS and not run and bool(following))
+            or (word == "and" and bool(run) and (_is_number_word(following) or following == "a"))
+            or (word == "a" and (following in ("hundred", "half") or following in SCALES))
+            or (word == "half" and run[-2:] == ["and", "a"])
+            or (word == "oh" and "point" in run)
+        )
+        if numeric:
+            run.append(word)
+        elif run:
+            runs.append(run)
+            run = []
+    if run:
+        runs.append(run)
+    return [run for run in runs if any(w not in NEGATIVE_WORDS | {"point"} for w in run)]
+
+
+def understand_number(utterance: str) -> Number | None:
+    signed = re.sub(r"(?<![\w.])-(?=[0-9])", "minus ", utterance)  # "-2" -> "minus 2"
+    runs = _number_runs(_words(signed))
+    if len(runs) != 1:  # none, or several numbers: which one did the caller mean?
+        return None
+    value = _number_from_run(runs[0])
+    if isinstance(value, float) and value.is_integer() and "point" not in runs[0]:
+        return int(value)
+    return value
+
+
+# --- yes / no ------------------------------------------------------------------
+
+YES_PHRASES = (
+    "yes", "yeah", "yea", "yep", "yup", "ya", "sure", "correct", "right", "affirmative",
+    "absolutely", "definitely", "certainly", "of course", "ok", "okay", "i do", "i am",
+    "i would", "please do", "go ahead", "that's right", "true", "exactly", "indeed",
+)  # fmt: skip
+NO_PHRASES = (
+    "no", "nope", "nah", "not really", "negative", "never", "i don't", "i'm not",
+    "i am not", "i wouldn't", "not at all", "incorrect", "wrong", "false", "no thanks",
+    "don't", "dont", "not now",
+)  # fmt: skip
+UNSURE_PHRASES = (
+    "not sure", "don't know", "dont know", "maybe", "perhaps", "not certain", "no idea",
+    "unsure", "depends",
+)  # fmt: skip
+
+
+def _contains_phrase(words: Sequence[str], phrase: str) -> bool:
+    wanted = phrase.split()
+    return any(list(words[i : i + len(wanted)]) == wanted for i in range(len(words)))
+
+
+def understand_bool(utterance: str) -> bool | None:
+    """Yes or no, spoken, or keypad 1 (yes) / 2 (no); both or neither -> None."""
+    keys = utterance.strip()
+    if keys in ("1", "2"):
+        return keys == "1"
+    words = _words(utterance)
+    if any(_contains_phrase(words, phrase) for phrase in UNSURE_PHRASES):
+        return None
+    # "not right", "not correct": a yes word negated is a no.
+    negated_yes = any(
+        _contains_phrase(words, f"not {phrase}") for phrase in YES_PHRASES if " " not in phrase
+    )
+    said_no = negated_yes or any(_contains_phrase(words, phrase) for phrase in NO_PHRASES)
+    said_yes = not negated_yes and any(_contains_phrase(words, phrase) for phrase in YES_PHRASES)
+    if said_yes == said_no:
+        return None
+    return said_yes
+
+
+# --- dates ---------------------------------------------------------------------
+
+MONTHS = {
+    "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4,
+    "apr": 4, "may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8,
+    "september": 9, "sept": 9, "sep": 9, "october": 10, "oct": 10, "november": 11,
+    "nov": 11, "december": 12, "dec": 12,
+}  # fmt: skip
+WEEKDAYS = {
+    "monday": 0, "mon": 0, "tuesday": 1, "tue": 1, "tues": 1, "wednesday": 2, "wed": 2,
+    "thursday": 3, "thu": 3, "thur": 3, "thurs": 3, "friday": 4, "fri": 4,
+    "saturday": 5, "sat": 5, "sunday": 6, "sun": 6,
+}  # fmt: skip
+RELATIVE_DAYS = (
+    ("day after tomorrow", 2),
+    ("day before yesterday", -2),
+    ("tomorrow", 1),
+    ("today", 0),
+    ("tonight", 0),
+    ("yesterday", -1),
+)
+
+
+def _day_number(words: Sequence[str], start: int) -> tuple[int, int] | None:
+    """A day of the month at words[start]: ("3rd" | "3" | "third" | "twenty first"),
+    as (day, words used)."""
+    if start >= len(words):
+        return None
+    word = words[start]
+    ordinal = re.fullmatch(r"([0-9]{1,2})(?:st|nd|rd|th)?", word)
+    if ordinal:
+        return int(ordinal[1]), 1
+    following = words[start + 1] if start + 1 < len(words) else ""
+    if word in ("twenty", "thirty"):
+        unit = ORDINAL_WORDS.get(following) or UNITS.get(following)
+        if unit and unit < 10:
+            return TENS[word] + unit, 2
+        return TENS[word], 1
+    value = ORDINAL_WORDS.get(word) or UNITS.get(word) or TEENS.get(word)
+    return (value, 1) if value else None
+
+
+def _year_at(words: Sequence[str], index: int) -> int | None:
+    if index < len(words) and re.fullmatch(r"(?:19|20)[0-9][0-9]", words[index]):
+        return int(words[index])
+    return None
+
+
+def _valid_date(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _next_occurrence(today: date, month: int, day: int, weekday: int | None = None) -> date | None:
+    """The first month/day on or after today that falls on `weekday` if one was
+    said ("Thursday 14 March"); a leap day or a weekday may be years away."""
+    for year in range(today.year, today.year + 29):
+        found = _valid_date(year, month, day)
+        if found is not None and found >= today and weekday in (None, found.weekday()):
+            return found
+    return None
+
+
+def _month_name_date(words: list[str], today: date) -> date | None:
+    """ "March 3rd", "March 14 2030", "the 3rd of March", "14 March 2030"."""
+    for index, word in enumerate(words):
+        month = MONTHS.get(word)
+        if month is None:
+            continue
+        after = _day_number(words, index + 1)
+        if after is not None:
+            day, used = after
+            year = _year_at(words, index + 1 + used)
+        else:
+            before = index - 2 if index >= 2 and words[index - 1] == "of" else index - 1
+            if before < 0:
+                continue
+            start = before - 1 if before >= 1 and words[before - 1] in TENS else before
+            found = _day_number(words, start)
+            if found is None or start + found[1] != before + 1:
+                continue
+            day, year = found[0], _year_at(words, index + 1)
+        if year is not None:
+            return _valid_date(year, month, day)
+        weekdays = {WEEKDAYS[w] for w in words if w in WEEKDAYS}
+        return _next_occurrence(today, month, day, weekdays.pop() if len(weekdays) == 1 else None)
+    return None
+
+
+def _numeric_date(text: str, today: date) -> date | None:
+    """ "2026-12-01" (ISO), "3/14" and "3/14/2026" (month first, as in the US)."""
+    iso = re.search(r"\b([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})\b", text)
+    if iso:
+        return _valid_date(int(iso[1]), int(iso[2]), int(iso[3]))
+    slashed = re.search(r"\b([0-9]{1,2})/([0-9]{1,2})(?:/([0-9]{4}|[0-9]{2}))?\b", text)
+    if slashed is None:
+        return None
+    month, day = int(slashed[1]), int(slashed[2])
+    if slashed[3] is None:
+        return _next_occurrence(today, month, day)
+    year = int(slashed[3])
+    return _valid_date(year + 2000 if year < 100 else year, month, day)
+
+
+def _relative_date(words: list[str], today: date) -> date | None:
+    """ "tomorrow", "in three days", "in a week"."""
+    for phrase, offset in RELATIVE_DAYS:
+        if _contains_phrase(words, phrase):
+            return today + timedelta(days=offset)
+    for index, word in enumerate(words[:-2]):
+        if word != "in" or words[index + 2] not in ("day", "days", "week", "weeks"):
+            continue
+        count = 1 if words[index + 1] in ("a", "one") else understand_number(words[index + 1])
+        if isinstance(count, int) and 0 < count < 1000:
+            unit_days = 7 if words[index + 2].startswith("week") else 1
+            return today + timedelta(days=count * unit_days)
+    return None
+
+
+def _weekday_date(words: list[str], today: date) -> date | None:
+    """ "Thursday", "next Thursday", "on Friday": the next one after today;
+    "Thursday next week": the Thursday of next Monday-to-Sunday week."""
+    weekdays = [WEEKDAYS[word] for word in words if word in WEEKDAYS]
+    if len(set(weekdays)) != 1:
+        return None
+    weekday = weekdays[0]
+    if _contains_phrase(words, "next week") or _contains_phrase(words, "week after"):
+        next_monday = today + timedelta(days=7 - today.weekday())
+        return next_monday + timedelta(days=weekday)
+    days_ahead = (weekday - today.weekday() - 1) % 7 + 1
+    return today + timedelta(days=days_ahead)
+
+
+def _day_of_month_date(words: list[str], today: date) -> date | None:
+    """ "the 15th": that day this month, or next month when it has passed."""
+    ordinals = [w for w in words if re.fullmatch(r"[0-9]{1,2}(?:st|nd|rd|th)", w)]
+    if len(ordinals) != 1:
+        return None
+    day = int(ordinals[0][:-2])
+    for months_ahead in range(3):
+        first = today.replace(day=1) + relativedelta(months=months_ahead)
+        found = _valid_date(first.year, first.month, day)
+        if found is not None and found >= today:
+            return found
+    return None
+
+
+DateReader = Callable[[list[str], date], date | None]
+DATE_READERS: tuple[DateReader, ...] = (
+    _month_name_date,
+    _relative_date,
+    _weekday_date,
+    _day_of_month_date,
+)
+
+
+def _find_date(text: str, today: date) -> date | None:
+    numeric = _numeric_date(text.lower(), today)
+    if numeric is not None:
+        return numeric
+    words = _words(text)
+    for reader in DATE_READERS:
+        try:
+            found = reader(words, today)
+        except (OverflowError, ValueError):
+            # Only at the ends of the calendar (year 1 or 9999): no day beyond them.
+            continue
+        if found is not None:
+            return found
+    return None
+
+
+def understand_date(utterance: str, now: datetime) -> str | None:
+    found = _find_date(utterance, now.date())
+    return found.isoformat() if found else None
+
+
+# --- times ---------------------------------------------------------------------
+
+_HOUR_WORDS = "|".join(sorted({**UNITS, **TEENS}.keys() - {"zero"}, key=len, reverse=True))
+_HOUR = rf"(?P<hour>[0-9]{{1,2}}|{_HOUR_WORDS})"
+_MINUTE_WORDS = (
+    r"(?:twenty|thirty|forty|fifty)(?: (?:one|two|three|four|five|six|seven|eight|nine))?"
+    r"|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen"
+    r"|oh (?:one|two|three|four|five|six|seven|eight|nine)"
+)
+_MINUTES = rf"(?P<minute>[0-9]{{2}}|{_MINUTE_WORDS})"
+_MARKER = r"(?P<marker>am|pm|oclock)"
+_PERIODS = {
+    "morning": "am",
+    "afternoon": "pm",
+    "evening": "pm",
+    "night": "pm",
+    "tonight": "pm",
+}
+
+# In the order tried; each must find the hour, and may find minutes and a marker.
+_TIME_PATTERNS = tuple(
+    re.compile(pattern)
+    for pattern in (
+        r"\b(?P<special>noon|midday|midnight)\b",
+        rf"\b(?P<relation>(?:quarter|half|{_MINUTE_WORDS}|[0-9]{{1,2}})(?: minutes?)?"
+        rf" (?:past|after|to|till|before)) {_HOUR}\b(?: {_MARKER})?",
+        rf"\b{_HOUR} {_MINUTES} {_MARKER}\b",
+        rf"\b{_HOUR}(?::{_MINUTES})? ?{_MARKER}(?!\w)",
+        rf"\b{_HOUR}:{_MINUTES}\b(?: {_MARKER})?",
+        rf"\b{_HOUR}(?: {_MINUTES})?(?= (?:in the (?:morning|afternoon|evening)|at night)\b)",
+        rf"\bat {_HOUR}(?: {_MINUTES})?\b",
+    )
+)
+# For the time type only, a whole answer of just an hour and minutes ("two thirty").
+_BARE_TIME = re.compile(rf"^(?:(?:about|around|say|maybe) )*{_HOUR}(?: {_MINUTES})?$")
+
+
+def _normalise_time_text(text: str) -> str:
+    lowered = text.lower().replace("\u2019", "'")
+    lowered = re.sub(r"\b([ap])\.? ?m\b\.?", r"\1m", lowered)  # "p.m." "p m" -> "pm"
+    lowered = re.sub(r"\bo'? ?clock\b", "oclock", lowered)
+    lowered = re.sub(r"(?<=[a-z])-(?=[a-z])", " ", lowered)  # "forty-five"
+    return re.sub(r"[^\w:/.+@-]+", " ", lowered).strip()
+
+
+def _small_number(text: str) -> int | None:
+    """An hour or minutes as matched: "2", "07", "twelve", "forty five", "oh five"."""
+    value = _cardinal(text.removeprefix("oh ").split())
+    return value if value is not None and value < 100 else None
+
+
+def _relation_minutes(relation: str) -> int | None:
+    """ "quarter past" -> 15, "twenty to" -> -20, "half past" -> 30."""
+    amount, _, direction = relation.rpartition(" ")
+    amount = re.sub(r" minutes?$", "", amount)
+    minutes = {"quarter": 15, "half": 30}.get(amount) or _small_number(amount)
+    before = direction in ("to", "till", "before")
+    if minutes is None or not 0 < minutes < 60 or (amount == "half" and before):
+        return None
+    return -minutes if before else minutes
+
+
+def _apply_period(hour: int, minute: int, marker: str | None, twenty_four: bool) -> time | None:
+    """Turn a spoken hour into 0-23: am/pm when said, else the business-hours reading."""
+    if marker in ("am", "pm"):
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if marker == "pm" else 0)
+    elif not twenty_four and 1 <= hour <= 6:
+        hour += 12
+    if not (0 <= hour <= 23 and 0 <= minute <= 59):
+        return None
+    return time(hour, minute)
+
+
+def _time_from_match(match: re.Match[str], text: str) -> time | None:
+    groups = match.groupdict()
+    if groups.get("special"):
+        return time(0, 0) if groups["special"] == "midnight" else time(12, 0)
+    hour = _small_number(groups["hour"])
+    if hour is None:
+        return None
+    minute = 0
+    if groups.get("minute"):
+        parsed_minute = _small_number(groups["minute"])
+        if parsed_minute is None:
+            return None
+        minute = parsed_minute
+    if groups.get("relation"):
+        offset = _relation_minutes(groups["relation"])
+        if offset is None:
+            return None
+        hour, minute = (hour, offset) if offset > 0 else ((hour - 1) % 12 or 12, 60 + offset)
+    marker = groups.get("marker")
+    if marker in (None, "oclock"):
+        marker = next(
+            (ap for word, ap in _PERIODS.items() if re.search(rf"\b{word}\b", text)),
+            None,
+        )
+    # "14:30", "0:15" and "09:00" are 24-hour times; "2:30" is not.
+    twenty_four = hour == 0 or hour >= 13 or groups["hour"].startswith("0")
+    return _apply_period(hour, minute, marker, twenty_four)
+
+
+def _find_time(text: str) -> tuple[time, re.Match[str]] | None:
+    for pattern in _TIME_PATTERNS:
+        for match in pattern.finditer(text):
+            found = _time_from_match(match, text)
+            if found is not None:
+                return found, match
+    return None
+
+
+def understand_time(utterance: str) -> str | None:
+    text = _normalise_time_text(utterance)
+    found = _find_time(text)
+    if found is None:
+        bare = _BARE_TIME.match(text)
+        parsed = _time_from_match(bare, text) if bare else None
+        return parsed.strftime("%H:%M") if parsed else None
+    return found[0].strftime("%H:%M")
+
+
+def understand_datetime(utterance: str, now: datetime) -> str | None:
+    """A date and a time in one answer: "tomorrow at 2 PM", "next Thursday 10am"."""
+    text = _normalise_time_text(utterance)
+    found = _find_time(text)
+    if found is None:
+        return None
+    at, match = found
+    rest = text[: match.start()] + " " + text[match.end() :]
+    day = _find_date(rest, now.date())
+    if day is None:
+        if _words(rest) and _mentions_a_day(rest):
+            return None  # a day was said but not understood: do not guess today
+        day = now.date() if at > now.time() else _day_after(now.date())
+        if day is None:
+            return None
+    return datetime.combine(day, at).isoformat(timespec="minutes")
+
+
+def _day_after(day: date) -> date | None:
+    return day + timedelta(days=1) if day < date.max else None
+
+
+def _mentions_a_day(text: str) -> bool:
+    words = set(_words(text))
+    return bool(words & (MONTHS.keys() | WEEKDAYS.keys() | {"day", "days", "week", "weeks"}))
+
+
+# --- phone numbers -------------------------------------------------------------
+
+PHONE_REPEATS = {"double": 2, "triple": 3}
+
+
+def _phone_digits(utterance: str) -> tuple[bool, str]:
+    """(said "+" or "plus", the digits in order): words and figures alike."""
+    text = utterance.lower()
+    plus = text.lstrip().startswith("+") or re.search(r"\bplus\b", text) is not None
+    words = re.findall(r"[0-9]+|[a-z]+", re.sub(r"(?<=[a-z])-(?=[a-z])", " ", text))
+    digits: list[str] = []
+    repeat = 1
+    for index, word in enumerate(words):
+        following = words[index + 1] if index + 1 < len(words) else ""
+        if word in PHONE_REPEATS:
+            repeat = PHONE_REPEATS[word]
+            continue
+        if word.isascii() and word.isdigit():
+            digits.append(word * repeat if len(word) == 1 else word)
+        elif word in UNITS or word in ("oh", "o"):
+            digits.append(str(UNITS.get(word, 0)) * repeat)
+        elif word in TEENS:
+            digits.append(str(TEENS[word]))
+        elif word in TENS:
+            # "forty five" -> 45, "forty" alone -> 40
+            digits.append(str(TENS[word] // 10) + ("" if following in UNITS else "0"))
+        elif word == "hundred" and digits:
+            digits.append("00")
+        repeat = 1
+    return plus, "".join(digits)
+
+
+def understand_phone(utterance: str, default_country_code: str = "1") -> str | None:
+    """E.164: "+1 555 123 4567", "five five five one two three four five six seven"."""
+    plus, digits = _phone_digits(utterance)
+    if not plus and digits.startswith("00"):
+        plus, digits = True, digits[2:]
+    if not plus:
+        if len(digits) == 10:
+            digits = default_country_code + digits
+        elif not (len(digits) == 11 and digits.startswith(default_country_code)):
+            return None
+    if not 8 <= len(digits) <= 15 or digits.startswith("0"):
+        return None
+    return "+" + digits
+
+
+# --- email addresses -----------------------------------------------------------
+
+EMAIL_ADDRESS = re.compile(r"[a-z0-9](?:[a-z0-9._%+-]*[a-z0-9])?@[a-z0-9-]+(?:\.[a-z0-9-]+)+")
+SPOKEN_SYMBOLS = {
+    "dot": ".",
+    "period": ".",
+    "point": ".",
+    "underscore": "_",
+    "dash": "-",
+    "hyphen": "-",
+    "minus": "-",
+    "plus": "+",
+}
+
+
+def _spoken_part(tokens: Sequence[str], forward: bool) -> str:
+    """One side of "@" from the spoken words next to it: a word, then
+    (symbol word)*, e.g. "jane dot doe"; letters spelt out ("j a n e") join up."""
+    ordered = list(tokens) if forward else list(reversed(tokens))
+    taken: list[str] = []
+    index = 0
+    while index < len(ordered):
+        word = ordered[index]
+        if not taken or (len(word) == 1 and len(taken[-1]) == 1 and taken[-1].isalnum()):
+            if word in SPOKEN_SYMBOLS or not word.isalnum():
+                break
+            taken.append(word)
+            index += 1
+        elif word in SPOKEN_SYMBOLS and index + 1 < len(ordered):
+            following = ordered[index + 1]
+            if following in SPOKEN_SYMBOLS or not following.isalnum():
+                break
+            taken += [SPOKEN_SYMBOLS[word], following]
+            index += 2
+        else:
+            break
+    return "".join(taken if forward else reversed(taken))
+
+
+def understand_email(utterance: str) -> str | None:
+    """ "jane dot doe at example dot co dot uk" -> "jane.doe@example.co.uk"."""
+    lowered = utterance.lower().strip()
+    written = EMAIL_ADDRESS.findall(lowered)
+    if len(written) == 1:
+        return str(written[0])
+    tokens = re.findall(r"[a-z0-9]+|@", lowered)
+    ats = [i for i, token in enumerate(tokens) if token in ("at", "@")]
+    # The last "at" is the separator: "at" may also be a word of the sentence.
+    for at in reversed(ats):
+        local = _spoken_part(tokens[:at], forward=False)
+        domain = _spoken_part(tokens[at + 1 :], forward=True)
+        candidate = f"{local}@{domain}"
+        if local and EMAIL_ADDRESS.fullmatch(candidate):
+            return candidate
+    return None
+
+
+# --- choices -------------------------------------------------------------------
+
+FILLER_WORDS = frozenset(
+    {
+        "the", "a", "an", "one", "ones", "please", "i", "id", "would", "like", "want",
+        "take", "get", "go", "with", "for", "um", "uh", "er", "it", "that", "this", "my",
+        "to", "be", "will", "have", "lets", "me", "option", "number", "choice",
+    }
+)  # fmt: skip
+ORDINAL_CHOICES = {
+    "first": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4,
+    "1st": 0, "2nd": 1, "3rd": 2, "4th": 3, "5th": 4,
+}  # fmt: skip
+# How alike a misheard word must be to an option's word (difflib ratio).
+FUZZY_CUTOFF = 0.8
+
+
+def _choice_words(text: str) -> list[str]:
+    return [word for word in _words(text.replace("'", "")) if word not in FILLER_WORDS]
+
+
+def _unique_best(scores: dict[int, float]) -> int | None:
+    """The index with the highest positive score, when no other index ties it."""
+    best = max(scores.values(), default=0.0)
+    if best <= 0:
+        return None
+    winners = [index for index, score in scores.items() if score == best]
+    return winners[0] if len(winners) == 1 else None
+
+
+def _by_exact_words(said: str, options: Sequence[str]) -> int | None:
+    """The answer is an option, up to case, punctuation and spacing."""
+    words = _words(said)
+    matching = [i for i, option in enumerate(options) if _words(option) == words]
+    return matching[0] if len(matching) == 1 else None
+
+
+def _by_phrase(said: str, options: Sequence[str]) -> int | None:
+    """An option written out inside the answer. When several are, one that
+    contains the others wins ("extra large" over "large"); else none does."""
+    padded = f" {' '.join(_words(said))} "
+    contained = {
+        i: f" {words} " for i, option in enumerate(options)
+        if (words := " ".join(_words(option))) and f" {words} " in padded
+    }  # fmt: skip
+    widest = [i for i, phrase in contained.items() if all(
+        other in phrase for other in contained.values()
+    )]  # fmt: skip
+    return widest[0] if len(widest) == 1 else None
+
+
+def _by_position(said: str, options: Sequence[str]) -> int | None:
+    """ "the first one", "number two", "the last one", or a keypad digit."""
+    stripped = said.strip()
+    if stripped.isascii() and stripped.isdigit():
+        position = int(stripped) - 1
+        return position if 0 <= position < len(options) else None
+    words = _words(said)
+    positions = {ORDINAL_CHOICES[w] for w in words if w in ORDINAL_CHOICES}
+    if "last" in words:
+        positions.add(len(options) - 1)
+    if _contains_phrase(words, "number") or _contains_phrase(words, "option"):
+        positions |= {UNITS[w] - 1 for w in words if w in UNITS and UNITS[w] > 0}
+    if len(positions) != 1:
+        return None
+    position = positions.pop()
+    return position if 0 <= position < len(options) else None
+
+
+def _by_time(said: str, options: Sequence[str]) -> int | None:
+    """ "the three o'clock one" for options that name times ("... at 15:00")."""
+    wanted = _find_time(_normalise_time_text(said))
+    if wanted is None:
+        return None
+    times = [_find_time(_normalise_time_text(option)) for option in options]
+    matching = [i for i, found in enumerate(times) if found and found[0] == wanted[0]]
+    return matching[0] if len(matching) == 1 else None
+
+
+def _by_words(said: str, options: Sequence[str]) -> int | None:
+    """Most shared words, then most alike words (a misheard "larch" is "large")."""
+    said_words = set(_choice_words(said))
+    if not said_words:
+        return None
+    option_words = [set(_choice_words(option)) for option in options]
+    shared = {i: float(len(said_words & words)) for i, words in enumerate(option_words)}
+    if (found := _unique_best(shared)) is not None:
+        return found
+    alike = {
+        i: float(sum(
+            bool(difflib.get_close_matches(word, sorted(words), n=1, cutoff=FUZZY_CUTOFF))
+            for word in said_words
+        ))
+        for i, words in enumerate(option_words)
+    }  # fmt: skip
+    return _unique_best(alike)
+
+
+def understand_choice(utterance: str, options: Sequence[str]) -> str | None:
+    """One of `options`, matched loosely; None when none fits or two fit equally."""
+    said = utterance.strip()
+    if not said or not options:
+        return None
+    for matcher in (_by_exact_words, _by_phrase, _by_position, _by_time, _by_words):
+        found = matcher(said, options)
+        if found is not None:
+            return options[found]
+    return None
+
+
+# --- text and the component ----------------------------------------------------
+
+
+def understand_text(utterance: str) -> str | None:
+    collapsed = " ".join(utterance.split())
+    return collapsed or None
+
+
+class RuleBasedUnderstanding:
+    """`Understanding` by the rules above; `default_country_code` completes
+    10-digit phone numbers (digits only, "1" for North America)."""
+
+    def __init__(self, default_country_code: str = "1") -> None:
+        self.default_country_code = default_country_code
+
+    def understand(
+        self,
+        type_name: str,
+        utterance: str,
+        options: Sequence[str] | None,
+        now: datetime,
+    ) -> JSON | None:
+        if options is not None:
+            return understand_choice(utterance, options)
+        if type_name == "text":
+            return understand_text(utterance)
+        if type_name == "number":
+            return understand_number(utterance)
+        if type_name == "bool":
+            return understand_bool(utterance)
+        if type_name == "date":
+            return understand_date(utterance, now)
+        if type_name == "time":
+            return understand_time(utterance)
+        if type_name == "datetime":
+            return understand_datetime(utterance, now)
+        if type_name == "phone":
+            return understand_phone(utterance, self.default_country_code)
+        if type_name == "email":
+            return understand_email(utterance)
+        return None

@@ -1,0 +1,404 @@
+"""RuleBasedUnderstanding: what callers say, and the value each collect type gets.
+
+Each table row is one answer a caller might give. Dates are relative to NOW,
+Wednesday 25 November 2026, 11:00.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+
+import pytest
+from flowc_runtime.services import JSON
+from flowc_runtime.understanding import RuleBasedUnderstanding
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+NOW = datetime(2026, 11, 25, 11, 0)  # a Wednesday
+UNDERSTANDING = RuleBasedUnderstanding()
+
+
+def understood(type_name: str, said: str, options: Sequence[str] | None = None) -> JSON | None:
+    return UNDERSTANDING.understand(type_name, said, options, NOW)
+
+
+@pytest.mark.parametrize(
+    ("said", "value"),
+    [
+        ("Jane Doe", "Jane Doe"),
+        ("  Jane   Doe \n", "Jane Doe"),
+        ("1234", "1234"),
+        ("", None),
+        ("   ", None),
+    ],
+)
+def test_text(said: str, value: JSON) -> None:
+    assert understood("text", said) == value
+
+
+@pytest.mark.parametrize(
+    ("said", "value"),
+    [
+        ("42", 42),
+        ("forty two", 42),
+        ("forty-two", 42),
+        ("about forty two people", 42),
+        ("three point five", 3.5),
+        ("3.5", 3.5),
+        ("three point one four", 3.14),
+        ("point five", 0.5),
+        ("two and a half", 2.5),
+        ("minus two", -2),
+        ("negative seven", -7),
+        ("-2", -2),
+        ("zero", 0),
+        ("twenty", 20),
+        ("a hundred and five", 105),
+        ("one thousand two hundred", 1200),
+        ("twelve hundred", 1200),
+        ("about 1,200", 1200),
+        ("$500", 500),
+        ("five hundred dollars", 500),
+        ("seventy five thousand", 75000),
+        ("one million two hundred thousand and five", 1_200_005),
+        ("2 thousand", 2000),
+        # not one number
+        ("", None),
+        ("none", None),
+        ("ten or twelve", None),
+        ("two three", None),
+        ("a million million", None),
+        ("9" * 16, None),
+        ("minus", None),
+    ],
+)
+def test_number(said: str, value: JSON) -> None:
+    result = understood("number", said)
+    assert result == value
+    assert type(result) is type(value)  # 42 stays an int, 3.5 a float
+
+
+@pytest.mark.parametrize(
+    ("said", "value"),
+    [
+        *[(word, True) for word in ["yes", "Yeah.", "yep", "sure", "correct", "yes please"]],
+        *[(word, True) for word in ["that's right", "of course", "I do", "absolutely", "okay"]],
+        *[(word, False) for word in ["no", "nope", "nah", "not really", "No thanks", "I don't"]],
+        *[(word, False) for word in ["not at all", "that's not correct", "never", "wrong"]],
+        ("1", True),
+        ("2", False),
+        ("I'm not sure", None),
+        ("maybe", None),
+        ("I don't know", None),
+        ("yes no", None),
+        ("hmm", None),
+        ("", None),
+        ("3", None),
+    ],
+)
+def test_bool(said: str, value: JSON) -> None:
+    assert understood("bool", said) == value
+
+
+@pytest.mark.parametrize(
+    ("said", "value"),
+    [
+        ("today", "2026-11-25"),
+        ("tomorrow", "2026-11-26"),
+        ("the day after tomorrow", "2026-11-27"),
+        ("yesterday", "2026-11-24"),
+        ("in three days", "2026-11-28"),
+        ("in a week", "2026-12-02"),
+        ("in 2 weeks", "2026-12-09"),
+        # weekdays: the next one after today (today is a Wednesday)
+        ("Thursday", "2026-11-26"),
+        ("next Thursday", "2026-11-26"),
+        ("on Friday", "2026-11-27"),
+        ("this Monday", "2026-11-30"),
+        ("Wednesday", "2026-12-02"),
+        ("Thursday next week", "2026-12-03"),
+        ("Monday next week", "2026-11-30"),
+        # month names: the next occurrence unless a year is said
+        ("March 3rd", "2027-03-03"),
+        ("march third", "2027-03-03"),
+        ("the 3rd of March", "2027-03-03"),
+        ("the third of march", "2027-03-03"),
+        ("14 March", "2027-03-14"),
+        ("December twenty first", "2026-12-21"),
+        ("the twenty first of December", "2026-12-21"),
+        ("November 25", "2026-11-25"),
+        ("November 24", "2027-11-24"),
+        ("March 14 2030", "2030-03-14"),
+        ("March 3rd, 1985", "1985-03-03"),
+        ("third of march 1985", "1985-03-03"),
+        ("Thursday 14 March", "2030-03-14"),  # the next 14 March that is a Thursday
+        ("Feb 29", "2028-02-29"),
+        ("the 15th", "2026-12-15"),
+        ("the 30th", "2026-11-30"),
+        # figures
+        ("2026-12-01", "2026-12-01"),
+        ("3/14", "2027-03-14"),
+        ("12/24/2026", "2026-12-24"),
+        ("12/24/26", "2026-12-24"),
+        # not a date
+        ("Feb 30", None),
+        ("2026-13-01", None),
+        ("sometime soon", None),
+        ("Monday or Tuesday", None),
+        ("", None),
+    ],
+)
+def test_date(said: str, value: JSON) -> None:
+    assert understood("date", said) == value
+
+
+@pytest.mark.parametrize(
+    ("said", "value"),
+    [
+        ("2 PM", "14:00"),
+        ("2pm", "14:00"),
+        ("2 p.m.", "14:00"),
+        ("two pm", "14:00"),
+        ("10am", "10:00"),
+        ("12 am", "00:00"),
+        ("12 pm", "12:00"),
+        ("2:30 pm", "14:30"),
+        ("14:30", "14:30"),
+        ("09:00", "09:00"),
+        ("0:15", "00:15"),
+        ("noon", "12:00"),
+        ("midday", "12:00"),
+        ("midnight", "00:00"),
+        ("half past two", "14:30"),
+        ("quarter past nine", "09:15"),
+        ("quarter to four", "15:45"),
+        ("twenty to five", "16:40"),
+        ("ten past eight in the evening", "20:10"),
+        ("three o'clock", "15:00"),
+        ("nine in the morning", "09:00"),
+        ("two thirty", "14:30"),
+        ("ten oh five am", "10:05"),
+        ("seven forty-five pm", "19:45"),
+        # without am/pm: 1 to 6 is afternoon, 7 to 11 morning
+        ("at 3", "15:00"),
+        ("2:30", "14:30"),
+        ("at seven", "07:00"),
+        ("around eleven", "11:00"),
+        # not a time
+        ("25:00", None),
+        ("13 pm", None),
+        ("half to three", None),
+        ("whenever", None),
+        ("", None),
+    ],
+)
+def test_time(said: str, value: JSON) -> None:
+    assert understood("time", said) == value
+
+
+@pytest.mark.parametrize(
+    ("said", "value"),
+    [
+        ("tomorrow at 2 PM", "2026-11-26T14:00"),
+        ("next Thursday 10am", "2026-11-26T10:00"),
+        ("March 14 2030 at 2 PM", "2030-03-14T14:00"),
+        ("Thursday 14 March at 15:00", "2030-03-14T15:00"),
+        ("Friday at noon", "2026-11-27T12:00"),
+        ("tonight at 8", "2026-11-25T20:00"),
+        ("2026-12-01 14:30", "2026-12-01T14:30"),
+        ("the 3rd of March at half past nine", "2027-03-03T09:30"),
+        # only a time: today while it is ahead, else tomorrow
+        ("at 3 pm", "2026-11-25T15:00"),
+        ("at 9 am", "2026-11-26T09:00"),
+        # a day without a time, or a day not understood
+        ("tomorrow", None),
+        ("Blursday at 3 pm", "2026-11-25T15:00"),
+        ("in a fortnight of days at 3 pm", None),
+        ("", None),
+    ],
+)
+def test_datetime(said: str, value: JSON) -> None:
+    assert understood("datetime", said) == value
+
+
+@pytest.mark.parametrize(
+    ("said", "value"),
+    [
+        ("+1 555 123 4567", "+15551234567"),
+        ("555-123-4567", "+15551234567"),
+        ("(555) 123-4567", "+15551234567"),
+        ("1 800 555 1234", "+18005551234"),
+        ("five five five one two three four five six seven", "+15551234567"),
+        ("double five five, one two three, forty five sixty seven", "+15551234567"),
+        ("eight hundred five five five one two three four", "+18005551234"),
+        ("plus four four two zero seven nine four six zero zero zero zero", "+442079460000"),
+        ("0044 20 7946 0000", "+442079460000"),
+        ("my number is 555 123 4567 thanks", "+15551234567"),
+        # too short to be a full number: no country or area code to assume
+        ("five five five one two three four", None),
+        ("+1 555", None),
+        ("call me", None),
+        ("+1 555 123 4567 8901 234", None),
+        ("", None),
+    ],
+)
+def test_phone(said: str, value: JSON) -> None:
+    assert understood("phone", said) == value
+
+
+def test_phone_default_country_code_is_configurable() -> None:
+    british = RuleBasedUnderstanding(default_country_code="44")
+
+    assert british.understand("phone", "2079460000", None, NOW) == "+442079460000"
+
+
+@pytest.mark.parametrize(
+    ("said", "value"),
+    [
+        ("jane at example dot com", "jane@example.com"),
+        ("jane dot doe at example dot co dot uk", "jane.doe@example.co.uk"),
+        ("Jane.Doe@Example.com", "jane.doe@example.com"),
+        ("my email is jane at example dot com", "jane@example.com"),
+        ("it's bob underscore smith at mail dot example dot org", "bob_smith@mail.example.org"),
+        ("j a n e at example dot com", "jane@example.com"),
+        ("mary dash ann at my dash site dot io", "mary-ann@my-site.io"),
+        ("send it to jane at example dot com please", "jane@example.com"),
+        ("at example dot com", None),
+        ("jane at example", None),
+        ("look at that", None),
+        ("", None),
+    ],
+)
+def test_email(said: str, value: JSON) -> None:
+    assert understood("email", said) == value
+
+
+SIZES = ["small", "medium", "large"]
+SLOTS = ["Thursday 14 March at 14:00", "Thursday 14 March at 15:00", "neither"]
+TIMELINES = ["this month", "this quarter", "just exploring"]
+
+
+@pytest.mark.parametrize(
+    ("options", "said", "value"),
+    [
+        (SIZES, "large", "large"),
+        (SIZES, "Large.", "large"),
+        (SIZES, "a large one please", "large"),
+        (SIZES, "I'd like the small", "small"),
+        (SIZES, "extra large", "large"),
+        (SIZES, "larg", "large"),  # misheard: close enough
+        (SIZES, "the first one", "small"),
+        (SIZES, "the second one", "medium"),
+        (SIZES, "the last one", "large"),
+        (SIZES, "number three", "large"),
+        (SIZES, "2", "medium"),
+        (SIZES, "medium or large", None),  # two fit equally: ask again
+        (SIZES, "none of them", None),
+        (SIZES, "4", None),
+        (SIZES, "", None),
+        (["large", "extra large"], "extra large please", "extra large"),
+        (SLOTS, "Thursday 14 March at 15:00", "Thursday 14 March at 15:00"),
+        (SLOTS, "the one at 15:00", "Thursday 14 March at 15:00"),
+        (SLOTS, "the three o'clock one", "Thursday 14 March at 15:00"),
+        (SLOTS, "2 pm", "Thursday 14 March at 14:00"),
+        (SLOTS, "the first", "Thursday 14 March at 14:00"),
+        (SLOTS, "neither of them", "neither"),
+        (SLOTS, "Thursday", None),
+        (TIMELINES, "probably this quarter", "this quarter"),
+        (TIMELINES, "we're just exploring", "just exploring"),
+        (TIMELINES, "month", "this month"),
+        ([], "anything", None),
+    ],
+)
+def test_choice(options: list[str], said: str, value: JSON) -> None:
+    assert understood("text", said, options) == value
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    said=st.text(max_size=60)
+    | st.lists(
+        st.sampled_from(
+            [
+                "at",
+                "dot",
+                "one",
+                "twenty",
+                "hundred",
+                "point",
+                "minus",
+                "a",
+                "half",
+                "and",
+                "past",
+                "to",
+                "quarter",
+                "pm",
+                ":",
+                "/",
+                "-",
+                "+",
+                "@",
+                "3rd",
+                "march",
+                "thursday",
+                "next",
+                "week",
+                "in",
+                "days",
+                "oh",
+                "double",
+                "the",
+                "first",
+                "last",
+                "number",
+                "12",
+                "99",
+                "2026",
+                "00",
+                "noon",
+                "not",
+                "yes",
+                "no",
+            ]
+        ),
+        max_size=12,
+    ).map(" ".join),
+    type_name=st.sampled_from(
+        ["text", "number", "bool", "date", "time", "datetime", "phone", "email", "unknown"]
+    ),
+    options=st.none() | st.lists(st.text(max_size=20), max_size=4),
+    now=st.datetimes(),
+)
+@example(said="tomorrow at 3 pm", type_name="datetime", options=None, now=datetime.max)
+@example(said="yesterday", type_name="date", options=None, now=datetime.min)
+@example(said="March 3rd", type_name="date", options=None, now=datetime.max)
+def test_never_raises_and_answers_json_of_the_type(
+    said: str, type_name: str, options: list[str] | None, now: datetime
+) -> None:
+    value = UNDERSTANDING.understand(type_name, said, options, now)
+
+    if value is None:
+        return
+    if options is not None:
+        assert value in options
+    elif type_name in ("text", "date", "time", "datetime", "phone", "email"):
+        assert isinstance(value, str)
+    elif type_name == "number":
+        assert isinstance(value, int | float) and not isinstance(value, bool)
+    elif type_name == "bool":
+        assert isinstance(value, bool)
+
+
+@given(st.integers(min_value=0, max_value=999_999_999_999))
+def test_figures_read_back_as_the_same_number(number: int) -> None:
+    assert understood("number", f"{number:,}") == number
+    assert understood("number", str(number)) == number
+
+
+@given(st.dates(), st.integers(min_value=0, max_value=23), st.integers(min_value=0, max_value=59))
+def test_iso_datetimes_read_back_unchanged(day: date, hour: int, minute: int) -> None:
+    written = f"{day} {hour:02}:{minute:02}"
+
+    assert understood("datetime", written) == f"{day}T{hour:02}:{minute:02}"
