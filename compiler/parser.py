@@ -174,6 +174,10 @@ class _Context:
         return line, offset - self.line_starts[line - 1] + 1
 
     def token_span(self, token: Token) -> Span:
+        if self.base == 0 and token.end_line is not None:
+            # Lark's own count, when it counted in the file itself (the common, fast case).
+            line, column = token.line or 1, token.column or 1
+            return Span(self.file, line, column, token.end_line, token.end_column or column)
         return self.span(self.base + _start(token), self.base + _end(token))
 
     def report(self, diagnostic: Diagnostic) -> None:
