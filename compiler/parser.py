@@ -1001,6 +1001,7 @@ class _Builder:
 # --------------------------------------------------------------------------
 # Strings: escapes and templates
 
+_SIMPLE_PATH = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)\s*")
 _ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t", "{": "{"}
 _UNICODE_ESCAPE = re.compile(r"u\{([0-9A-Fa-f]{1,6})\}")
 
@@ -1097,12 +1098,41 @@ class _StringDecoder:
                 help="write '\\{{' for literal braces",
             )
             return None
+        path = self._simple_path(inner, offset)
+        if path is not None:
+            return path
         outer_base = context.base
         context.base = offset
         try:
             return _Driver(_machinery(), context).parse_template(inner)
         finally:
             context.base = outer_base
+
+    def _simple_path(self, inner: str, offset: int) -> ast.Name | ast.FieldAccess | None:
+        """The AST of a template that is a plain path (`name.field`), built without
+        running the parser: most templates are, and it makes them several times faster.
+        Anything else, keywords included, is left to the parser and its messages."""
+        match = _SIMPLE_PATH.fullmatch(inner)
+        if match is None:
+            return None
+        names = match.group(1).split(".")
+        if len(names) > MAX_NESTING or any(
+            name in self.builder.keywords for name in names if name != "call"
+        ):
+            return None
+        position = offset + match.start(1)
+        expr: ast.Name | ast.FieldAccess | None = None
+        for name in names:
+            span = self.context.span(position, position + len(name))
+            ident = ast.Ident(name, span)
+            if expr is None:
+                expr = ast.Name(ident, span)
+            else:
+                start = expr.span
+                whole = Span(start.file, start.line, start.column, span.end_line, span.end_column)
+                expr = ast.FieldAccess(expr, ident, whole)
+            position += len(name) + 1
+        return expr
 
 
 def _template_end(raw: str, i: int) -> int:
