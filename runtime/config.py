@@ -1,0 +1,160 @@
+"""The runtime's services from environment variables (listed in docs/runtime.md).
+
+- Email goes over SMTP when FLOWC_SMTP_HOST is set, else to the local outbox.
+- SMS goes through Twilio when TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and
+  TWILIO_FROM_NUMBER are all set, else to the local outbox.
+- The outbox keeps messages in memory; FLOWC_OUTBOX_FILE also appends them
+  to a JSON-lines file.
+
+A value that cannot be used (a port that is not a number, half a Twilio
+account) is a `ConfigError` naming the variable, raised before any call starts.
+An empty variable counts as unset, as env files often leave them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+
+from .http import HttpxClient
+from .messaging import Outbox, SmtpMailer, TwilioSms
+from .services import Services
+from .understanding import RuleBasedUnderstanding
+
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+FALSE_WORDS = frozenset({"0", "false", "no", "off"})
+TWILIO_VARIABLES = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM_NUMBER")
+
+
+class ConfigError(Exception):
+    """An environment variable has a value the runtime cannot use; the message says which."""
+
+
+def services_from_env(environ: Mapping[str, str] = os.environ) -> Services:
+    """Every service a call needs, configured from `environ`; `env("NAME")` in a
+    flow reads the same mapping. Close it with `close_services` when done."""
+    outbox = Outbox(_outbox_path(environ))
+    mailer = _smtp_mailer(environ)
+    sms = _twilio_sms(environ)
+    country = _setting(environ, "FLOWC_DEFAULT_COUNTRY_CODE") or "1"
+    if not re.fullmatch(r"[1-9][0-9]{0,2}", country):
+        raise ConfigError(
+            f"FLOWC_DEFAULT_COUNTRY_CODE must be a country calling code of 1 to 3 digits "
+            f"without '+' (such as 1 or 44), not {country!r}"
+        )
+    return Services(
+        http=HttpxClient(),
+        mailer=mailer or outbox,
+        sms=sms or outbox,
+        understanding=RuleBasedUnderstanding(default_country_code=country),
+        env=environ.get,
+    )
+
+
+async def close_services(services: Services) -> None:
+    """Close the connection pools of the HTTP client and the Twilio sender."""
+    if isinstance(services.http, HttpxClient):
+        await services.http.aclose()
+    if isinstance(services.sms, TwilioSms):
+        await services.sms.aclose()
+
+
+def _setting(environ: Mapping[str, str], name: str) -> str | None:
+    value = environ.get(name, "").strip()
+    return value or None
+
+
+def _flag(environ: Mapping[str, str], name: str) -> bool | None:
+    value = _setting(environ, name)
+    if value is None:
+        return None
+    if value.lower() in TRUE_WORDS:
+        return True
+    if value.lower() in FALSE_WORDS:
+        return False
+    raise ConfigError(f"{name} must be true or false (or 1/0, yes/no, on/off), not {value!r}")
+
+
+def _port(environ: Mapping[str, str], name: str, default: int) -> int:
+    value = _setting(environ, name)
+    if value is None:
+        return default
+    if not value.isascii() or not value.isdigit() or not 1 <= int(value) <= 65535:
+        raise ConfigError(f"{name} must be a port number from 1 to 65535, not {value!r}")
+    return int(value)
+
+
+def _smtp_mailer(environ: Mapping[str, str]) -> SmtpMailer | None:
+    host = _setting(environ, "FLOWC_SMTP_HOST")
+    if host is None:
+        return None
+    implicit_tls = _flag(environ, "FLOWC_SMTP_TLS") or False
+    starttls = _flag(environ, "FLOWC_SMTP_STARTTLS")
+    if implicit_tls and starttls:
+        raise ConfigError(
+            "FLOWC_SMTP_TLS and FLOWC_SMTP_STARTTLS are both on: use TLS from the start "
+            "(usually port 465) or upgrade with STARTTLS (usually port 587), not both"
+        )
+    username = _setting(environ, "FLOWC_SMTP_USER")
+    password = _setting(environ, "FLOWC_SMTP_PASSWORD")
+    if (username is None) != (password is None):
+        given, missing = (
+            ("FLOWC_SMTP_USER", "FLOWC_SMTP_PASSWORD")
+            if password is None
+            else ("FLOWC_SMTP_PASSWORD", "FLOWC_SMTP_USER")
+        )
+        raise ConfigError(f"{given} is set but {missing} is not: SMTP login needs both")
+    return SmtpMailer(
+        host,
+        _port(environ, "FLOWC_SMTP_PORT", 465 if implicit_tls else 25),
+        _smtp_sender(environ, username),
+        username=username,
+        password=password,
+        use_tls=implicit_tls,
+        starttls=starttls,
+    )
+
+
+def _smtp_sender(environ: Mapping[str, str], username: str | None) -> str:
+    sender = _setting(environ, "FLOWC_SMTP_FROM")
+    if sender is None and username is not None and "@" in username:
+        return username
+    if sender is None:
+        raise ConfigError(
+            "FLOWC_SMTP_HOST is set but FLOWC_SMTP_FROM is not: "
+            "set it to the address emails are sent from"
+        )
+    if "@" not in sender:
+        raise ConfigError(f"FLOWC_SMTP_FROM must be an email address, not {sender!r}")
+    return sender
+
+
+def _twilio_sms(environ: Mapping[str, str]) -> TwilioSms | None:
+    values = {name: _setting(environ, name) for name in TWILIO_VARIABLES}
+    missing = [name for name, value in values.items() if value is None]
+    if len(missing) == len(TWILIO_VARIABLES):
+        return None
+    if missing:
+        raise ConfigError(
+            "Twilio needs TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM_NUMBER "
+            f"together; not set: {', '.join(missing)}"
+        )
+    base_url = _setting(environ, "TWILIO_BASE_URL") or "https://api.twilio.com"
+    if not re.match(r"https?://[^/\s]+", base_url):
+        raise ConfigError(f"TWILIO_BASE_URL must be an http:// or https:// URL, not {base_url!r}")
+    sid, token, number = (str(values[name]) for name in TWILIO_VARIABLES)
+    return TwilioSms(sid, token, number, base_url=base_url)
+
+
+def _outbox_path(environ: Mapping[str, str]) -> Path | None:
+    value = _setting(environ, "FLOWC_OUTBOX_FILE")
+    if value is None:
+        return None
+    path = Path(value)
+    if not path.parent.is_dir():
+        raise ConfigError(
+            f"FLOWC_OUTBOX_FILE is {value!r}, but the folder {str(path.parent)!r} does not exist"
+        )
+    return path
