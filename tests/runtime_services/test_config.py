@@ -32,9 +32,10 @@ def test_nothing_configured_sends_everything_to_one_outbox() -> None:
 
     assert isinstance(services.http, HttpxClient)
     assert isinstance(services.understanding, RuleBasedUnderstanding)
-    assert services.mailer is services.sms
-    assert isinstance(services.mailer, Outbox)
-    assert services.mailer.messages == [
+    outbox = services.mailer
+    assert isinstance(outbox, Outbox)
+    assert services.sms is outbox
+    assert outbox.messages == [
         OutboxEmail("a@example.com", "Subject", "Body"),
         OutboxSms("+15550001111", "Text"),
     ]
