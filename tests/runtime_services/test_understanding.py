@@ -302,6 +302,7 @@ TIMELINES = ["this month", "this quarter", "just exploring"]
         (SLOTS, "the one at 15:00", "Thursday 14 March at 15:00"),
         (SLOTS, "the three o'clock one", "Thursday 14 March at 15:00"),
         (SLOTS, "2 pm", "Thursday 14 March at 14:00"),
+        (SLOTS, "The 3 PM one, please.", "Thursday 14 March at 15:00"),
         (SLOTS, "the first", "Thursday 14 March at 14:00"),
         (SLOTS, "neither of them", "neither"),
         (SLOTS, "Thursday", None),
