@@ -80,6 +80,14 @@ class _Route:
         return reply
 
 
+class _ThreadingServer(ThreadingHTTPServer):
+    # Handler threads may be sleeping in a scripted delay: do not wait for them.
+    daemon_threads = True
+    # The default backlog of 5 drops connection attempts when a test opens many
+    # at once, and the client's SYN retry then costs a whole second.
+    request_queue_size = 128
+
+
 class LocalHttpServer:
     """The scriptable server; `url` is its base, e.g. "http://127.0.0.1:40123"."""
 
@@ -89,9 +97,7 @@ class LocalHttpServer:
         self._responder = responder or self._scripted_reply
         self._stopping = threading.Event()
         self.requests: list[RecordedRequest] = []
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        # Handler threads may be sleeping in a scripted delay: do not wait for them.
-        self._server.daemon_threads = True
+        self._server = _ThreadingServer(("127.0.0.1", 0), _handler_for(self))
         # A short poll interval: stopping the server waits for at most one poll.
         self._thread = threading.Thread(
             target=self._server.serve_forever, args=(0.02,), daemon=True
