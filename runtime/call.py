@@ -69,7 +69,7 @@ class Call:
         self.outcome: str = ""
         # The attempt a suspended `collect` was waiting on (its prompt already said).
         self.pending_attempt: int | None = None
-        self.steps_since_turn = 0
+        self.turns = 0  # caller turns heard so far (the driver's loop guard reads it)
 
     # ----------------------------------------------------------------- built-ins
 
@@ -106,7 +106,8 @@ class Call:
 
     def set(self, v: Vars, name: str, value: JSON) -> None:
         v[name] = value
-        self.log.emit("variable_set", name=name, value=value)
+        if self.log.active:
+            self.log.emit("variable_set", name=name, value=value)
 
     # ----------------------------------------------------------------- voice
 
@@ -114,7 +115,8 @@ class Call:
         self.log.emit("step", file=source, line=step.line, kind=step.kind)
 
     async def say(self, text: str) -> None:
-        self.log.emit("say", text=text)
+        if self.log.active:
+            self.log.emit("say", text=text)
         await self.channel.say(text)
 
     async def collect(self, v: Vars, name: str, question: Question) -> bool:
@@ -134,7 +136,7 @@ class Call:
             self.pending_attempt = attempt
             heard = await self.channel.listen(question.timeout_seconds)
             self.pending_attempt = None
-            self.steps_since_turn = 0
+            self.turns = 0  # caller turns heard so far (the driver's loop guard reads it)
             self.log.emit("heard", text=heard)
             value = self._understand(question, heard)
             if value is not None:

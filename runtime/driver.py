@@ -27,12 +27,13 @@ from .call import Call, CallInfo
 from .channels import AwaitingCaller
 from .events import EventLog, EventSink, Secrets
 from .ops import FlowFault
-from .program import Body, Enter, Frame, Leave, Outcome, Stop, Vars
+from .program import MOVE_TYPES, Body, Enter, Frame, Leave, Outcome, Stop, Vars
 from .services import JSON, CallerHungUp, Channel, Services
 
 STATE_VERSION = 1
 # A loop with no caller turn in it (the checker warns about those) would spin
-# forever; past this many steps without a turn the call ends with a fault.
+# forever; when this many steps ran and no caller turn came, the call ends with
+# a fault. (Checked every this-many steps, so it fires within twice the count.)
 MAX_STEPS_WITHOUT_TURN = 100_000
 
 
@@ -69,7 +70,8 @@ def start_call(
     info = CallInfo(call_id or uuid.uuid4().hex, caller, callee, started_at)
     log = EventLog(info.id, sinks, services.clock, Secrets())
     call = Call(info, services, channel, log, [Frame(flow, 0, {})])
-    log.emit("call_started", flow=flow.name, caller=caller, callee=callee)
+    if log.active:
+        log.emit("call_started", flow=flow.name, caller=caller, callee=callee)
     return call
 
 
@@ -115,31 +117,44 @@ async def drive(call: Call) -> CallResult:
     except Exception as exc:
         fault = _report_fault(call, call.frames[-1].where, exc)
         outcome = Outcome.ERROR
-    call.outcome = outcome.value
+    call.outcome = outcome  # a StrEnum: the text `call.outcome` reads as
     after_fault = await _run_after_call(call)
-    call.log.emit("call_ended", outcome=outcome.value)
+    if call.log.active:
+        call.log.emit("call_ended", outcome=outcome.value)
     return CallResult(outcome, fault or after_fault)
 
 
 async def _run_steps(call: Call) -> Outcome:
+    """Runs steps until the call stops: the hot loop, so the frame's parts are locals."""
+    log = call.log
+    frame = call.frames[-1]
+    steps, variables = frame.body.steps, frame.vars
+    steps_since_check, turns_at_check = 0, call.turns
     while True:
-        frame = call.frames[-1]
-        if frame.index >= len(frame.body.steps):
-            raise FlowFault(f"'{frame.body.name}' ran past its last step")
-        step = frame.body.steps[frame.index]
-        call.steps_since_turn += 1
-        if call.steps_since_turn > MAX_STEPS_WITHOUT_TURN:
-            raise FlowFault(f"{MAX_STEPS_WITHOUT_TURN} steps ran without a caller turn (a loop?)")
-        call.step_entered(frame.body.source, step)
-        move = await step.run(call, frame.vars)
+        try:
+            step = steps[frame.index]
+        except IndexError:
+            raise FlowFault(f"'{frame.body.name}' ran past its last step") from None
+        steps_since_check += 1
+        if steps_since_check > MAX_STEPS_WITHOUT_TURN:
+            if call.turns == turns_at_check:
+                raise FlowFault(f"{MAX_STEPS_WITHOUT_TURN} steps ran without a caller turn")
+            steps_since_check, turns_at_check = 0, call.turns
+        if log.active:
+            call.step_entered(frame.body.source, step)
+        result = step.run(call, variables)
+        move = result if isinstance(result, MOVE_TYPES) else await result
         if isinstance(move, int):
             frame.index = move
-        elif isinstance(move, Stop):
+            continue
+        if isinstance(move, Stop):
             return move.outcome
-        elif isinstance(move, Enter):
+        if isinstance(move, Enter):
             _enter(call, move)
         else:
             _leave(call, move)
+        frame = call.frames[-1]
+        steps, variables = frame.body.steps, frame.vars
 
 
 def _enter(call: Call, move: Enter) -> None:
@@ -169,7 +184,8 @@ async def _run_after_call(call: Call) -> str | None:
         step = steps[index]
         call.step_entered(flow.body.source, step)
         try:
-            move = await step.run(call, flow.vars)
+            result = step.run(call, flow.vars)
+            move = result if isinstance(result, MOVE_TYPES) else await result
         except Exception as exc:  # as in drive(): a fault ends after-call cleanly
             return _report_fault(call, f"{flow.body.source}:{step.line}", exc)
         # Only plain steps are allowed in after call; anything else ends it.

@@ -115,12 +115,11 @@ class EventLog:
     ) -> None:
         self._call_id = call_id
         self._sinks = list(sinks)
+        # Hot paths (every step, every variable set) test this before building an
+        # event, so a call with no sinks pays one attribute read per event.
+        self.active = bool(self._sinks)
         self._clock = clock
         self.secrets = secrets
-
-    @property
-    def active(self) -> bool:
-        return bool(self._sinks)
 
     def emit(self, kind: str, /, **fields: JSON) -> None:
         if not self._sinks:

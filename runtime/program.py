@@ -66,7 +66,11 @@ class Leave:
 
 
 Move: TypeAlias = int | Enter | Leave | Stop
-StepFn: TypeAlias = Callable[["Call", Vars], Awaitable[Move]]
+MOVE_TYPES = (int, Enter, Leave, Stop)
+# A step that talks to the outside world is a coroutine function; one that only
+# computes (set, if, jump, run, exit) is a plain function, which saves creating
+# a coroutine per step.
+StepFn: TypeAlias = Callable[["Call", Vars], Awaitable[Move] | Move]
 InputsFn: TypeAlias = Callable[["Call", Vars], None]
 
 

@@ -48,12 +48,21 @@ class EmittedFile:
     text: str
 
 
-def emit_module(module: ModuleIR) -> str:
-    """The Black-formatted source of one generated module."""
+def render_module(module: ModuleIR) -> str:
+    """The source of one generated module as the templates lay it out."""
     template = _ENVIRONMENT.get_template("module.py.jinja")
     steps = _ENVIRONMENT.get_template("steps.jinja").module
-    source = template.render(module=module, steps=steps)
+    return template.render(module=module, steps=steps)
+
+
+def format_source(source: str) -> str:
+    """Black's formatting of generated source (the compile benchmark times it apart)."""
     return black.format_str(source, mode=black.Mode())
+
+
+def emit_module(module: ModuleIR) -> str:
+    """The Black-formatted source of one generated module."""
+    return format_source(render_module(module))
 
 
 def emit_program(modules: Iterable[ModuleIR]) -> list[EmittedFile]:

@@ -20,6 +20,13 @@ class MoveIR:
     comment: str
 
 
+# Steps that talk to the outside world (the channel, HTTP, messages, Python code)
+# are `async def`; the others are plain functions.
+AWAITING_KINDS = frozenset(
+    {"talk", "collect", "request", "code", "sms", "email", "transfer", "end"}
+)
+
+
 @dataclass(frozen=True, slots=True)
 class StepIR:
     """One step function.
@@ -35,6 +42,10 @@ class StepIR:
     source_text: str
     fields: Mapping[str, str]
     moves: Mapping[str, MoveIR]
+
+    @property
+    def awaits(self) -> bool:
+        return self.kind in AWAITING_KINDS
 
 
 @dataclass(frozen=True, slots=True)

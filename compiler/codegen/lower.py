@@ -85,10 +85,15 @@ class ModuleContext:
     layout: ProgramLayout
     path: str
     flow_modules: set[str] = field(default_factory=set)
+    # The source's lines, split once: every step's comment quotes one.
+    lines: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.lines = self.program.sources[self.path].text.splitlines()
 
     def source_text(self, span: Span) -> str:
         """The source text a span starts with (its first line), fit for a comment."""
-        line = self.program.sources[self.path].line_text(span.line)
+        line = self.lines[span.line - 1] if 0 < span.line <= len(self.lines) else ""
         end = span.end_column - 1 if span.end_line == span.line else len(line)
         return _comment_safe(line[span.column - 1 : end].strip())
 
