@@ -68,10 +68,6 @@ def run_built(
     build: BuildResult, options: RunOptions, stdin: IO[str], stdout: IO[str]
 ) -> CallResult:
     """Writes the generated modules to a temporary folder and runs one call of the flow."""
-    # Imported here so that `flowc check` and `flowc build` never load the
-    # runtime's service clients (httpx, aiosmtplib).
-    from flowc_runtime.config import services_from_env
-
     flow_name = choose_flow(build, options.file, options.flow)
     module_name = build.modules[os.path.normpath(options.file)]
     with tempfile.TemporaryDirectory(prefix="flowc-run-") as folder, _log_sink(options.log) as log:
@@ -85,20 +81,34 @@ def run_built(
             if log is not None:
                 sinks.append(log)
             channel = ConsoleChannel(stdin, prompt="caller: " if at_terminal else "")
-            return asyncio.run(
-                run_call(
-                    body,
-                    services_from_env(),
-                    channel,
-                    caller=options.caller,
-                    callee=options.callee,
-                    sinks=sinks,
-                )
-            )
+            return asyncio.run(_take_call(body, options, channel, sinks))
+
+
+async def _take_call(
+    body: Body, options: RunOptions, channel: ConsoleChannel, sinks: list[EventSink]
+) -> CallResult:
+    # Imported here so that `flowc check` and `flowc build` never load the
+    # runtime's service clients (httpx, aiosmtplib).
+    from flowc_runtime.config import ConfigError, close_services, services_from_env
+
+    try:
+        services = services_from_env()
+    except ConfigError as exc:
+        raise RunError(str(exc)) from exc
+    try:
+        return await run_call(
+            body, services, channel, caller=options.caller, callee=options.callee, sinks=sinks
+        )
+    finally:
+        await close_services(services)
 
 
 def _flow_body(module_name: str, flow_name: str) -> Body:
-    module = importlib.import_module(module_name)
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        # Typically the Python module of a `python` declaration is not importable.
+        raise RunError(f"cannot load the compiled flow: {exc}") from exc
     body: Body = module.BODIES[flow_name]
     return body
 
