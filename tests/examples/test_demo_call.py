@@ -51,9 +51,18 @@ def test_the_demo_call_books_a_consultation(demo: subprocess.CompletedProcess[st
     assert positions == sorted(positions), demo.stdout
 
 
-def test_the_api_key_is_never_printed_or_logged(demo: subprocess.CompletedProcess[str]) -> None:
+def test_the_event_log_shows_the_slot_booked(demo: subprocess.CompletedProcess[str]) -> None:
     assert demo.returncode == 0, demo.stdout + demo.stderr
     events = [json.loads(line) for line in EVENT_LOG.read_text().splitlines()]
-    assert events, "the event log is empty"
+    chosen = [e["value"] for e in events if e["event"] == "variable_set" and e["name"] == "choice"]
+    assert chosen == ["Thursday 14 March at 15:00"]
+    left = [(e["action"], e["output"]) for e in events if e["event"] == "action_left"]
+    assert left == [("MakeAppointment", "Success")]
+    answered = [(e["method"], e["status"]) for e in events if e["event"] == "request_answered"]
+    assert answered == [("GET", 200), ("POST", 200)]
+
+
+def test_the_api_key_is_never_printed_or_logged(demo: subprocess.CompletedProcess[str]) -> None:
+    assert demo.returncode == 0, demo.stdout + demo.stderr
     assert API_KEY not in demo.stdout + demo.stderr
     assert API_KEY not in EVENT_LOG.read_text()
