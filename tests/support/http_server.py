@@ -154,6 +154,9 @@ class LocalHttpServer:
 def _handler_for(server: LocalHttpServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # Headers and body go out as two writes; with Nagle's algorithm the second
+        # waits for the client's delayed ACK, 40 ms a response on Linux.
+        disable_nagle_algorithm = True
 
         def _handle(self) -> None:
             reply = server._answer(self._recorded())
