@@ -13,7 +13,7 @@ import json
 import re
 from dataclasses import asdict, dataclass
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate, make_msgid, parseaddr
 from pathlib import Path
 from types import TracebackType
 from typing import Literal
@@ -91,7 +91,9 @@ class SmtpMailer:
         message["To"] = to
         message["Subject"] = _one_line(subject)
         message["Date"] = formatdate(localtime=True)
-        message["Message-ID"] = make_msgid(domain=self.sender.rpartition("@")[2] or None)
+        # The sender may carry a display name: "Smith Law <agent@smithlaw.example>".
+        sender_domain = parseaddr(self.sender)[1].rpartition("@")[2]
+        message["Message-ID"] = make_msgid(domain=sender_domain or None)
         message.set_content(body)  # UTF-8, transfer-encoded as needed
         return message
 

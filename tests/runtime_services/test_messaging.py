@@ -55,6 +55,17 @@ def test_smtp_delivers_a_utf8_message(smtp_server: LocalSmtpServer) -> None:
     assert received.authenticated_as is None
 
 
+def test_smtp_sender_with_a_display_name(smtp_server: LocalSmtpServer) -> None:
+    mailer = SmtpMailer(smtp_server.host, smtp_server.port, "Smith Law <agent@smithlaw.example>")
+
+    deliver(mailer.send_email("a@example.com", "Hi", "Body"))
+
+    [received] = smtp_server.messages
+    assert received.sender == "agent@smithlaw.example"
+    assert received.message["From"] == "Smith Law <agent@smithlaw.example>"
+    assert received.message["Message-ID"].endswith("@smithlaw.example>")
+
+
 def test_smtp_logs_in_when_given_credentials(smtp_server: LocalSmtpServer) -> None:
     mailer = mailer_for(smtp_server, username=smtp_server.username, password=smtp_server.password)
 
