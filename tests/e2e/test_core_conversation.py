@@ -1,0 +1,147 @@
+"""`flowc run` end to end: talk, collect, set, if, jumps and end, and the event log."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .core_cli import flowc_run, write_flow
+
+PIZZA = """
+    flow Pizza {
+      on no_answer -> gave_up
+      talk "Welcome to Slice."
+      collect size: text in ["small", "large"]
+        prompt "Small or large?"
+        reprompt "Sorry, small or large?"
+      collect count: number
+        prompt "How many?"
+      set total = count
+      if count > 3 -> party
+      collect extra: bool
+        prompt "Extra cheese?"
+      if extra -> cheesy
+      talk "{{count}} plain {{size}} pizzas."
+      -> done
+      cheesy:
+      talk "{{total}} cheesy {{size}} pizzas."
+      -> done
+      party:
+      talk "A party of {{count}}!"
+      done:
+      end "Thanks, bye."
+      gave_up:
+      end "Call us again."
+    }
+"""
+
+
+def test_collects_understand_words_and_choices_and_branches_follow(tmp_path: Path) -> None:
+    flow = write_flow(tmp_path, "pizza.flow", PIZZA)
+    run = flowc_run(flow, ["a large one please", "two", "yes please"])
+    assert run.status == 0, run.stderr
+    assert run.transcript == [
+        "agent: Welcome to Slice.",
+        "agent: Small or large?",
+        "caller: a large one please",
+        "agent: How many?",
+        "caller: two",
+        "agent: Extra cheese?",
+        "caller: yes please",
+        "agent: 2 cheesy large pizzas.",
+        "agent: Thanks, bye.",
+        "end: ended",
+    ]
+
+
+def test_an_if_jumps_forward_and_a_plain_path_falls_through(tmp_path: Path) -> None:
+    flow = write_flow(tmp_path, "pizza.flow", PIZZA)
+    assert flowc_run(flow, ["small", "5"]).transcript[-3:] == [
+        "agent: A party of 5!",
+        "agent: Thanks, bye.",
+        "end: ended",
+    ]
+    assert flowc_run(flow, ["small", "1", "no"]).transcript[-3] == "agent: 1 plain small pizzas."
+
+
+def test_silence_and_nonsense_use_up_attempts_then_no_answer(tmp_path: Path) -> None:
+    flow = write_flow(tmp_path, "pizza.flow", PIZZA)
+    run = flowc_run(flow, ["", "medium", "purple"])
+    assert run.transcript == [
+        "agent: Welcome to Slice.",
+        "agent: Small or large?",
+        "caller: (silence)",
+        "agent: Sorry, small or large?",
+        "caller: medium",
+        "agent: Sorry, small or large?",
+        "caller: purple",
+        "agent: Call us again.",
+        "end: ended",
+    ]
+
+
+def test_the_event_log_has_every_step_with_its_line(tmp_path: Path) -> None:
+    flow = write_flow(tmp_path, "pizza.flow", PIZZA)
+    log = tmp_path / "events.jsonl"
+    run = flowc_run(flow, ["large", "2", "no"], extra_args=("--log", str(log)))
+    assert run.status == 0, run.stderr
+    events = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+    steps = [(e["line"], e["kind"]) for e in events if e["event"] == "step"]
+    assert steps == [
+        (3, "talk"),
+        (4, "collect"),
+        (7, "collect"),
+        (9, "set"),
+        (10, "if"),
+        (11, "collect"),
+        (13, "if"),
+        (14, "talk"),
+        (15, "jump"),
+        (22, "end"),
+    ]
+    assert {e["file"] for e in events if e["event"] == "step"} == {"pizza.flow"}
+    assert events[0]["event"] == "call_started" and events[-1] == {
+        **events[-1],
+        "event": "call_ended",
+        "outcome": "ended",
+    }
+    assert {"name": "total", "value": 2} in [
+        {"name": e["name"], "value": e["value"]} for e in events if e["event"] == "variable_set"
+    ]
+
+
+def test_a_flow_is_chosen_by_name_and_an_unknown_one_is_a_usage_error(tmp_path: Path) -> None:
+    flow = write_flow(
+        tmp_path,
+        "two.flow",
+        """
+        flow A {
+          end "This is A."
+        }
+        flow B {
+          end "This is B."
+        }
+    """,
+    )
+    assert flowc_run(flow, [], flow="B").transcript == ["agent: This is B.", "end: ended"]
+    missing = flowc_run(flow, [], flow="C")
+    assert missing.status == 2
+    assert "has no flow named 'C' (its flows: A, B)" in missing.stderr
+    assert flowc_run(flow, []).status == 2
+
+
+def test_a_flow_with_check_errors_is_not_run(tmp_path: Path) -> None:
+    flow = write_flow(
+        tmp_path,
+        "bad.flow",
+        """
+        flow Bad {
+          talk "{{nobody}}"
+          end
+        }
+    """,
+    )
+    run = flowc_run(flow, [])
+    assert run.status == 1
+    assert run.transcript == []
+    assert "bad.flow:2" in run.stderr
