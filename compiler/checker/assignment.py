@@ -42,6 +42,7 @@ def check_assignment(
     assigned: Sequence[str],
     variables: Mapping[str, Variable],
     uses: Sequence[Sequence[Use]],
+    handler_uses: Sequence[Use],
 ) -> list[Diagnostic]:
     facts = _number_facts(assigned, variables)
     transfer = {
@@ -50,7 +51,7 @@ def check_assignment(
         for edge in edges
     }
     incoming = _solve(graph, facts, transfer)
-    return _Reporter(graph, facts, variables, incoming, transfer).report(uses)
+    return _Reporter(graph, facts, variables, incoming, transfer).report(uses, handler_uses)
 
 
 def _number_facts(assigned: Sequence[str], variables: Mapping[str, Variable]) -> _Facts:
@@ -137,32 +138,48 @@ class _Reporter:
         self.predecessors = graph.predecessors()
         self.reached = reachable_steps(graph)
 
-    def report(self, uses: Sequence[Sequence[Use]]) -> list[Diagnostic]:
+    def report(
+        self, uses: Sequence[Sequence[Use]], handler_uses: Sequence[Use]
+    ) -> list[Diagnostic]:
         found: list[Diagnostic] = []
         reported: set[str] = set()
         for index, step_uses in enumerate(uses):
             if not self.reached[index]:
                 continue
             for use in step_uses:
-                diagnostic = self._check(index, use, reported)
-                if diagnostic is not None:
-                    found.append(diagnostic)
+                known = self._known_at(index, use.clause)
+                found += self._check(index, use, known, reported)
+            # A default handler's target arguments are read on every edge it makes.
+            for edge in self.graph.successors[index]:
+                for use in handler_uses:
+                    if use.clause is edge.clause:
+                        found += self._check(index, use, self._out(edge), reported)
         return found
 
-    def _check(self, index: int, use: Use, reported: set[str]) -> Diagnostic | None:
+    def _known_at(self, index: int, clause: ast.Handler | None) -> int:
+        """The facts where a use is read: before the step, or on its handler's edges."""
+        if clause is None:
+            return self.incoming[index]
+        known = self.facts.all_bits
+        for edge in self.graph.successors[index]:
+            if edge.clause is clause:
+                known &= self._out(edge)
+        return known
+
+    def _check(self, index: int, use: Use, known: int, reported: set[str]) -> list[Diagnostic]:
         if use.guarded or use.root in reported:
-            return None
+            return []
         bit = self.facts.variable_bit.get(use.root)
         if bit is None:
-            return None  # an input, `call`, or an unknown name (reported elsewhere)
-        if not self.incoming[index] & bit:
+            return []  # an input, `call`, or an unknown name (reported elsewhere)
+        if not known & bit:
             reported.add(use.root)
-            return self._unassigned(index, use, bit)
+            return [self._unassigned(index, use, bit)]
         field_bit = self.facts.field_bit.get((use.root, use.field or ""))
-        if field_bit is not None and not self.incoming[index] & field_bit:
+        if field_bit is not None and not known & field_bit:
             reported.add(use.root)
-            return self._field_unassigned(index, use, field_bit)
-        return None
+            return [self._field_unassigned(index, use, field_bit)]
+        return []
 
     def _culprit(self, index: int, bit: int) -> Edge | None:
         """The first jump or handler on a path to `index` along which `bit` is missing,

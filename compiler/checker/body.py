@@ -30,6 +30,9 @@ class Use:
     span: Span
     # Inside the left side of `??`: an unassigned value is fine there.
     guarded: bool
+    # In the arguments of a handler's target (`on Fail -> Fail(reason = r.why)`): read
+    # on that handler's edge, after the step, rather than before the step.
+    clause: ast.Handler | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +65,8 @@ class BodyFacts:
 
     variables: dict[str, Variable]
     uses: list[list[Use]]
+    # Uses in the targets of the body's default handlers, read on each edge they make.
+    handler_uses: list[Use]
     # Variables assigned by this body's own steps (for after call: plus the flow's).
     assigned: list[str]
 
@@ -83,6 +88,9 @@ class BodyChecker:
         self.variables: dict[str, Variable] = dict(inherited)
         self.python_calls: dict[ast.Code, ast.PythonDecl] = {}
         self.uses: list[list[Use]] = [[] for _ in body.steps]
+        self.handler_uses: list[Use] = []
+        self._clause: ast.Handler | None = None
+        self._quiet = False
         self._reported_names: set[str] = set()
         self._pending_sets: set[str] = set()
         self._step = 0
@@ -97,8 +105,9 @@ class BodyChecker:
             self._declare_inputs(self.body.owner)
         for step in self.body.steps:
             self._declare_from_step(step)
+        self._step = -1  # uses in default handlers belong to no single step
         for handler in self.body.handlers:
-            self._check_target(handler.target, targets)
+            self._check_target(handler.target, targets, handler)
         for index, step in enumerate(self.body.steps):
             self._step = index
             self._check_step(step, targets)
@@ -107,7 +116,9 @@ class BodyChecker:
             for name, var in self.variables.items()
             if var.kind is not VariableKind.INPUT and name not in own_start
         ]
-        return BodyFacts(self.variables, self.uses, [*own_start, *assigned])
+        return BodyFacts(
+            self.variables, self.uses, self.handler_uses, [*own_start, *assigned]
+        )
 
     # -- variables -------------------------------------------------------------
 
@@ -213,8 +224,8 @@ class BodyChecker:
 
     def _check_step(self, step: ast.Step, targets: Mapping[ast.Target, Destination]) -> None:
         self._check_placement(step)
-        for target in _targets_of(step):
-            self._check_target(target, targets)
+        for target, clause in _targets_of(step):
+            self._check_target(target, targets, clause)
         match step:
             case ast.Talk():
                 self._spoken(step.text, "talk")
@@ -356,14 +367,19 @@ class BodyChecker:
             self._check_output_args(step.args, output, step.output.span)
 
     def _check_target(
-        self, target: ast.Target, targets: Mapping[ast.Target, Destination]
+        self,
+        target: ast.Target,
+        targets: Mapping[ast.Target, Destination],
+        clause: ast.Handler | None = None,
     ) -> None:
+        self._clause = clause
         destination = targets.get(target)
         if isinstance(destination, Leave):
             self._check_output_args(target.args or (), destination.output, target.name.span)
         elif target.args is not None:
             for arg in target.args:
                 self.type_of(arg.value)
+        self._clause = None
 
     def _check_output_args(
         self, args: Sequence[ast.Arg], output: ast.Output, at: Span
@@ -475,12 +491,12 @@ class BodyChecker:
 
     def _quiet_type(self, expr: ast.Expr) -> ty.Type:
         """The type of an expression already checked, without reporting or recording again."""
-        saved = (self.diagnostics, self.uses)
-        self.diagnostics, self.uses = [], [[] for _ in self.body.steps]
+        saved = self.diagnostics
+        self.diagnostics, self._quiet = [], True
         try:
             return self.type_of(expr)
         finally:
-            self.diagnostics, self.uses = saved
+            self.diagnostics, self._quiet = saved, False
 
     def type_of(
         self, expr: ast.Expr, *, guarded: bool = False, in_template: bool = False
@@ -595,6 +611,8 @@ class BodyChecker:
     def _record_use(
         self, expr: ast.Name | ast.FieldAccess | ast.IndexAccess, guarded: bool
     ) -> None:
+        if self._quiet:
+            return
         chain: list[ast.Expr] = [expr]
         while isinstance(chain[-1], ast.FieldAccess | ast.IndexAccess):
             inner = chain[-1]
@@ -605,7 +623,11 @@ class BodyChecker:
             return
         first = chain[-2] if len(chain) > 1 else None
         field = first.field.name if isinstance(first, ast.FieldAccess) else None
-        self.uses[self._step].append(Use(root.ident.name, field, expr.span, guarded))
+        use = Use(root.ident.name, field, expr.span, guarded, self._clause)
+        if self._step < 0:
+            self.handler_uses.append(use)
+        else:
+            self.uses[self._step].append(use)
 
     def _path_type(self, expr: ast.Expr) -> ty.Type | None:
         """The type of a path; None when a mistake in it was already reported."""
@@ -688,11 +710,11 @@ class BodyChecker:
         return None
 
 
-def _targets_of(step: ast.Step) -> Iterator[ast.Target]:
+def _targets_of(step: ast.Step) -> Iterator[tuple[ast.Target, ast.Handler | None]]:
     handlers: Sequence[ast.Handler | None] = ()
     match step:
         case ast.If() | ast.Jump():
-            yield step.target
+            yield step.target, None
         case ast.Run():
             handlers = step.handlers
         case ast.Collect():
@@ -703,7 +725,7 @@ def _targets_of(step: ast.Step) -> Iterator[ast.Target]:
             pass
     for handler in handlers:
         if handler is not None:
-            yield handler.target
+            yield handler.target, handler
 
 
 _WHERE = {

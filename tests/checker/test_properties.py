@@ -1,0 +1,204 @@
+"""Properties of the checker over generated programs.
+
+Programs come from a small grammar-aware generator: an action and a flow whose
+steps, names, targets and expressions are drawn from small pools, so that
+references sometimes resolve and sometimes do not, and every kind of mistake
+turns up. Each program is written to a real file and checked by the pipeline.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from pathlib import Path
+
+from flowc.diagnostics import Diagnostic
+from flowc.pipeline import check_files
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+VARIABLES = ("x", "y", "reply", "book")
+LABELS = ("start", "again", "done")
+OUTPUTS = ("Ok", "Fail", "Later")
+TYPES = ("text", "number", "bool", "phone", "json", "{a: text}", "list[text]")
+CODE_FORMAT = re.compile(r"^[EW]\d{4}$")
+
+names = st.sampled_from(VARIABLES)
+labels = st.sampled_from(LABELS)
+outputs = st.sampled_from(OUTPUTS)
+
+
+@st.composite
+def paths(draw: st.DrawFn) -> str:
+    base = draw(st.sampled_from((*VARIABLES, "call")))
+    suffix = draw(st.sampled_from(("", ".a", ".value", ".caller", ".outcome", "[0]")))
+    return base + suffix
+
+
+literals = st.sampled_from(('"yes"', "42", "true", '"+15550001111"', 'env("KEY")'))
+atoms = st.one_of(literals, paths())
+
+
+@st.composite
+def expressions(draw: st.DrawFn) -> str:
+    left = draw(atoms)
+    form = draw(st.sampled_from(("atom", "==", "<", "??", "and", "not", "in")))
+    right = draw(atoms)
+    return {
+        "atom": left,
+        "==": f"{left} == {right}",
+        "<": f"{left} < {right}",
+        "??": f"{left} ?? {right}",
+        "and": f"{left} and {right}",
+        "not": f"not {left}",
+        "in": f"{left} in [{right}, {left}]",
+    }[form]
+
+
+@st.composite
+def targets(draw: st.DrawFn) -> str:
+    kind = draw(st.sampled_from(("label", "output", "output_args")))
+    if kind == "label":
+        return draw(labels)
+    if kind == "output":
+        return draw(outputs)
+    return f"{draw(outputs)}(value = {draw(expressions())})"
+
+
+def handler(event: str, target: str) -> str:
+    return f" on {event} -> {target}"
+
+
+@st.composite
+def steps(draw: st.DrawFn) -> str:
+    var = draw(names)
+    target = draw(targets())
+    maybe = draw(st.booleans())
+    kind = draw(
+        st.sampled_from(
+            ("talk", "collect", "request", "run", "set", "if", "jump", "sms", "end",
+             "exit", "transfer", "code")
+        )
+    )
+    step = {
+        "talk": f'talk "Hello {{{{{draw(paths())}}}}}"',
+        "collect": f'collect {var}: {draw(st.sampled_from(TYPES))} prompt "{var}?"'
+        + (handler("no_answer", target) if maybe else ""),
+        "request": f'request {var} = GET "https://example.com/{{{{{draw(paths())}}}}}"'
+        + (f" expect {{a: {draw(st.sampled_from(TYPES))}}}" if maybe else "")
+        + (handler("error", target) if draw(st.booleans()) else ""),
+        "run": f"run {var} = Sub(question = {draw(expressions())})"
+        + "".join(handler(o, draw(targets())) for o in draw(st.sets(outputs))),
+        "set": f"set {var} = {draw(expressions())}",
+        "if": f"if {draw(expressions())} -> {target}",
+        "jump": f"-> {target}",
+        "sms": f'send sms to {draw(atoms)} "Hi {{{{{draw(paths())}}}}}"',
+        "end": 'end "Goodbye."',
+        "exit": f"exit {draw(outputs)}" + (f"(value = {draw(expressions())})" if maybe else ""),
+        "transfer": f'transfer to {draw(atoms)} say "Bye {{{{{draw(paths())}}}}}"',
+        "code": f"code {var} = helpers.score(value = {draw(expressions())})"
+        + (handler("error", target) if maybe else ""),
+    }[kind]
+    label = draw(st.sampled_from(("", *(f"{name}:\n  " for name in LABELS))))
+    return f"  {label}{step}\n"
+
+
+@st.composite
+def programs(draw: st.DrawFn) -> str:
+    declared = draw(st.lists(outputs, min_size=1, max_size=3, unique=True))
+    action_outputs = "".join(
+        f"  output {o}" + ("(value: text)\n" if draw(st.booleans()) else "\n") for o in declared
+    )
+    defaults = "".join(
+        f"  on {event} -> {draw(targets())}\n"
+        for event in draw(st.sets(st.sampled_from(("no_answer", "error", "silence"))))
+    )
+    action_steps = "".join(draw(st.lists(steps(), max_size=6)))
+    flow_steps = "".join(draw(st.lists(steps(), max_size=8)))
+    after = draw(st.lists(steps(), max_size=3))
+    after_call = f"  after call {{\n{''.join(after)}  }}\n" if after else ""
+    return (
+        "python helpers.score(value: text) -> number\n\n"
+        "action Sub {\n  input question: text\n"
+        f"{action_outputs}{defaults}{action_steps}}}\n\n"
+        f"flow Main {{\n{defaults}{flow_steps}{after_call}}}\n"
+    )
+
+
+def check_text(text: str) -> tuple[list[Diagnostic], int]:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "generated.flow"
+        path.write_text(text, encoding="utf-8")
+        result = check_files([str(path)])
+        return list(result.diagnostics), text.count("\n") + 1
+
+
+@settings(max_examples=300, deadline=None)
+@given(programs())
+def test_checker_never_crashes_and_reports_well_formed_diagnostics(text: str) -> None:
+    diagnostics, line_count = check_text(text)
+    for d in diagnostics:
+        assert CODE_FORMAT.match(d.code)
+        assert d.message and not d.message.endswith(".")
+        assert 1 <= d.span.line <= line_count
+        assert all(note.message for note in d.notes)
+
+
+def run_program(handled: list[str], extra: list[str]) -> str:
+    """Random steps, then a run of an action with three outputs connecting only `handled`.
+
+    `finish` (a label the random steps never use) is reachable whatever is connected, so
+    connecting an output changes no reachability.
+    """
+    handlers = "".join(f" on {o} -> finish" for o in handled)
+    return (
+        "action Sub {\n  output Ok\n  output Fail\n  output Later\n"
+        "  exit Ok\n}\n\n"
+        "flow Main {\n"
+        '  if call.caller == "+15550001111" -> finish\n'
+        f"{''.join(extra)}"
+        f"  run book = Sub(){handlers}\n"
+        "  finish:\n  end \"Goodbye.\"\n}\n"
+    )
+
+
+def of_the_run(diagnostics: list[Diagnostic], line: int) -> list[Diagnostic]:
+    return [d for d in diagnostics if d.code == "E0301" and d.span.line == line]
+
+
+def the_others(diagnostics: list[Diagnostic], line: int) -> list[tuple[str, str, int]]:
+    ours = of_the_run(diagnostics, line)
+    return sorted((d.code, d.message, d.span.line) for d in diagnostics if d not in ours)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    handled=st.lists(outputs, unique=True),
+    extra=st.lists(steps(), max_size=4),
+    data=st.data(),
+)
+def test_connecting_a_reported_output_removes_exactly_that_report(
+    handled: list[str], extra: list[str], data: st.DataObject
+) -> None:
+    text = run_program(handled, extra)
+    lines = text.splitlines()
+    line = 1 + next(i for i, t in enumerate(lines) if t.startswith("  run book = Sub()"))
+    before, _ = check_text(text)
+    missing = [o for o in OUTPUTS if o not in handled]
+    unconnected = of_the_run(before, line)
+    if not missing:
+        assert unconnected == []
+        return
+    # Every missing output is named, in one diagnostic.
+    assert len(unconnected) == 1
+    assert all(f"'{o}'" in unconnected[0].message for o in missing)
+    connect = data.draw(st.sampled_from(missing))
+    # Clauses may share a line, so connecting one moves no other diagnostic.
+    after, _ = check_text(run_program([*handled, connect], extra))
+    still = of_the_run(after, line)
+    remaining = [o for o in missing if o != connect]
+    assert len(still) == (1 if remaining else 0)
+    if remaining:
+        assert f"'{connect}'" not in still[0].message
+        assert all(f"'{o}'" in still[0].message for o in remaining)
+    assert the_others(after, line) == the_others(before, line)
