@@ -596,6 +596,8 @@ def understand_phone(utterance: str, default_country_code: str = "1") -> str | N
     if not plus and digits.startswith("00"):
         plus, digits = True, digits[2:]
     if not plus:
+        if len(digits) == 11 and digits.startswith("0"):
+            digits = digits[1:]  # a national trunk prefix ("020 7946 0000" in the UK)
         if len(digits) == 10:
             digits = default_country_code + digits
         elif not (len(digits) == 11 and digits.startswith(default_country_code)):

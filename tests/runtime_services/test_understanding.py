@@ -251,6 +251,7 @@ def test_phone_default_country_code_is_configurable() -> None:
     british = RuleBasedUnderstanding(default_country_code="44")
 
     assert british.understand("phone", "2079460000", None, NOW) == "+442079460000"
+    assert british.understand("phone", "020 7946 0000", None, NOW) == "+442079460000"
 
 
 @pytest.mark.parametrize(
