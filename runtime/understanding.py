@@ -21,6 +21,7 @@ Readings where speech is ambiguous, chosen to suit booking calls (docs/runtime.m
 from __future__ import annotations
 
 import difflib
+import itertools
 import re
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, time, timedelta
@@ -628,6 +629,13 @@ def _spoken_part(tokens: Sequence[str], forward: bool) -> str:
     ordered = list(tokens) if forward else list(reversed(tokens))
     taken: list[str] = []
     index = 0
+    if forward:
+        # A domain heard as two words, "north wind dot io": words up to the first
+        # "dot" are one name. (Not for the name before "at", where the words
+        # before it are usually the sentence: "my email is jane at ...".)
+        run = list(itertools.takewhile(lambda w: w.isalnum() and w not in SPOKEN_SYMBOLS, ordered))
+        if 1 < len(run) < len(ordered) and ordered[len(run)] in SPOKEN_SYMBOLS:
+            taken, index = ["".join(run)], len(run)
     while index < len(ordered):
         word = ordered[index]
         if not taken or (len(word) == 1 and len(taken[-1]) == 1 and taken[-1].isalnum()):

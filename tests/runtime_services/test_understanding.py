@@ -264,6 +264,8 @@ def test_phone_default_country_code_is_configurable() -> None:
         ("it's bob underscore smith at mail dot example dot org", "bob_smith@mail.example.org"),
         ("j a n e at example dot com", "jane@example.com"),
         ("mary dash ann at my dash site dot io", "mary-ann@my-site.io"),
+        ("sam dot lee at north wind dot io", "sam.lee@northwind.io"),
+        ("jane at example dot com and my number is five", "jane@example.com"),
         ("send it to jane at example dot com please", "jane@example.com"),
         ("at example dot com", None),
         ("jane at example", None),
