@@ -34,7 +34,7 @@ from lark.parsers.lalr_analysis import Shift
 from lark.parsers.lalr_parser_state import ParseConf, ParserState
 
 from . import ast
-from .diagnostics import Diagnostic, did_you_mean, error
+from .diagnostics import Diagnostic, Note, did_you_mean, error
 from .source import SourceFile, Span
 
 # Codes of syntax diagnostics (docs/diagnostics.md, "Syntax"). E0002 (not UTF-8) is the loader's.
@@ -86,6 +86,8 @@ def parse(source: SourceFile) -> ParseResult:
         machinery.builder.context = context
         try:
             module = _Driver(machinery, context).parse_module()
+        except _TooManyErrors:
+            module = None
         finally:
             machinery.builder.context = None
     diagnostics = tuple(context.diagnostics)
@@ -181,11 +183,17 @@ class _Context:
         return self.span(self.base + _start(token), self.base + _end(token))
 
     def report(self, diagnostic: Diagnostic) -> None:
-        self.diagnostics.append(diagnostic)
+        """Record a diagnostic; the last one allowed ends the parse (`_TooManyErrors`)."""
+        if len(self.diagnostics) + 1 < MAX_ERRORS:
+            self.diagnostics.append(diagnostic)
+            return
+        note = Note(f"stopped reading this file after {MAX_ERRORS} syntax errors")
+        self.diagnostics.append(dataclasses.replace(diagnostic, notes=(*diagnostic.notes, note)))
+        raise _TooManyErrors
 
-    @property
-    def error_count(self) -> int:
-        return len(self.diagnostics)
+
+class _TooManyErrors(Exception):
+    """Raised on the MAX_ERRORS-th diagnostic of a file: the rest is not worth reading."""
 
 
 def _line_starts(text: str) -> list[int]:
@@ -224,7 +232,7 @@ class _Driver:
         state = interactive.parser_state
         lexer = interactive.lexer_thread
         recovering = False
-        while self.context.error_count < MAX_ERRORS:
+        while True:  # once per lexer restart: it stops at the characters it cannot read
             try:
                 for token in _tokens(lexer, state):
                     if recovering:
@@ -249,8 +257,6 @@ class _Driver:
                 assert lexer.state is not None
                 lexer.state.line_ctr.feed(text[offset : self._skip_to(offset)])
                 recovering = True
-        else:
-            return None
         result = self._feed_end(state, len(text), report=not recovering, in_template=False)
         return result if isinstance(result, ast.Module) else None
 
@@ -304,8 +310,10 @@ class _Driver:
         if text.startswith('"', offset):
             end = len(text) if text.startswith('"""', offset) else text.find("\n", offset)
             return len(text) if end == -1 else end
-        word = _WORD.match(text, offset)
-        return word.end() if word and text[offset].isdigit() else offset + 1
+        # A malformed number goes as a whole; other junk up to the next blank or bracket,
+        # so that a long run of it (a binary file, say) costs one error, not one per byte.
+        junk = (_WORD if text[offset].isdigit() else _JUNK).match(text, offset)
+        return junk.end() if junk else offset + 1
 
     # ---- reporting
 
@@ -449,6 +457,7 @@ def _offset(exc: UnexpectedCharacters) -> int:
 
 
 _WORD = re.compile(r"[-0-9A-Za-z_.]+")
+_JUNK = re.compile(r'[^\s"#(){}\[\],:]+')
 _STEP_LIST = "talk, collect, request, ..."
 
 

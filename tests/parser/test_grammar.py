@@ -1,0 +1,205 @@
+"""What each construct of LANGUAGE.md sections 3-6 parses to; the decisions of docs/grammar.md."""
+
+from __future__ import annotations
+
+import pytest
+from flowc import ast
+from flowc.parser import parse
+from flowc.source import SourceFile, Span
+
+from .support import parse_text, without_spans
+
+
+def only_flow(body: str) -> ast.Flow:
+    (flow,) = parse_text(f"flow F {{\n{body}\n}}\n").flows
+    return flow
+
+
+def first_step(body: str) -> ast.Step:
+    return only_flow(body).steps[0]
+
+
+def expression(text: str) -> ast.Expr:
+    step = first_step(f"set x = {text}")
+    assert isinstance(step, ast.Set)
+    return step.value
+
+
+def error_codes(text: str) -> list[str]:
+    result = parse(SourceFile("t.flow", text))
+    assert result.module is None
+    return [d.code for d in result.diagnostics]
+
+
+def test_an_empty_file_is_a_valid_empty_module() -> None:
+    module = parse_text("")
+    assert module.declarations == ()
+    assert module.span == Span("test.flow", 1, 1, 1, 1)
+
+
+def test_comments_and_blank_lines_carry_no_meaning() -> None:
+    module = parse_text("# only a comment\n\n   # another\nflow F { # here too\n end }  # done")
+    assert [f.name.name for f in module.flows] == ["F"]
+
+
+def test_top_level_declarations_keep_their_order() -> None:
+    module = parse_text(
+        'from "a.flow" import A, B,\n'
+        "from acme.actions import C\n"
+        "python scoring.rules.score(name: text, tags: list[text]) -> number\n"
+        "flow F { end }\n"
+    )
+    file_import, package_import, python, _ = module.declarations
+    assert isinstance(file_import, ast.FileImport)
+    assert [n.name for n in file_import.names] == ["A", "B"]
+    assert (
+        isinstance(package_import, ast.PackageImport) and package_import.package == "acme.actions"
+    )
+    assert isinstance(python, ast.PythonDecl)
+    assert (python.module, python.function.name) == ("scoring.rules", "score")
+    assert isinstance(python.params[1].type, ast.ListType)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("42", 42), ("-1", -1), ("3.5", 3.5), ("-0.25", -0.25)],
+)
+def test_numbers(text: str, value: float) -> None:
+    number = expression(text)
+    assert isinstance(number, ast.NumberLit) and number.value == value
+    assert type(number.value) is type(value)
+
+
+@pytest.mark.parametrize(("text", "ms"), [("500ms", 500), ("5s", 5000), ("2m", 120_000)])
+def test_durations_are_kept_in_milliseconds(text: str, ms: int) -> None:
+    duration = expression(text)
+    assert isinstance(duration, ast.DurationLit) and duration.milliseconds == ms
+
+
+def test_a_minus_sign_belongs_to_its_number_and_cannot_stand_apart() -> None:
+    assert error_codes("flow F { set x = - 1 end }") == ["E0003"]
+
+
+def test_precedence_from_loosest_to_tightest() -> None:
+    # or < and < not < comparison < ?? < postfix
+    e = expression('not a == b or c ?? "x" != d.e and f[0] in [1, 2]')
+    assert isinstance(e, ast.Logic) and e.op is ast.LogicOp.OR
+    assert isinstance(e.left, ast.Not) and isinstance(e.left.operand, ast.Compare)
+    right = e.right
+    assert isinstance(right, ast.Logic) and right.op is ast.LogicOp.AND
+    assert isinstance(right.left, ast.Compare) and isinstance(right.left.left, ast.Fallback)
+    membership = right.right
+    assert isinstance(membership, ast.Compare) and membership.op is ast.CompareOp.IN
+    assert isinstance(membership.left, ast.IndexAccess) and membership.left.index == 0
+    assert isinstance(membership.right, ast.ListLit)
+
+
+def test_parentheses_group_and_belong_to_the_span() -> None:
+    e = expression("(a or b) and c")
+    assert isinstance(e, ast.Logic) and isinstance(e.left, ast.Logic)
+    assert (e.left.span.column, e.left.span.end_column) == (9, 17)
+
+
+def test_comparisons_do_not_chain() -> None:
+    assert error_codes("flow F { if a == b == c -> x x: end }") == ["E0001"]
+
+
+def test_env_is_a_secret_unless_typed() -> None:
+    plain, typed = expression('env("A")'), expression('env("B") as text')
+    assert isinstance(plain, ast.EnvRef) and plain.as_type is None
+    assert isinstance(typed, ast.EnvRef) and typed.as_type == ast.NamedType(
+        "text", typed.as_type.span
+    )
+
+
+def test_call_is_the_built_in_name() -> None:
+    e = expression("call.caller")
+    assert isinstance(e, ast.FieldAccess) and isinstance(e.target, ast.Name)
+    assert e.target.ident.name == "call"
+
+
+def test_trailing_commas_are_allowed_in_every_list() -> None:
+    module = parse_text(
+        "action A {\n"
+        "  output Done(x: text, y: { a: text, b: number, },)\n"
+        '  request r = POST "u" headers { "k": 1, } body { "b": r in [1, 2,], }\n'
+        '    on error -> Done(x = "e", y = r,)\n'
+        '  exit Done(x = "a", y = r,)\n'
+        "}\n"
+    )
+    (action,) = module.actions
+    assert len(action.outputs[0].fields) == 2
+
+
+def test_optional_clauses_may_come_in_any_order() -> None:
+    a = first_step('collect n: number timeout 5s attempts 2 prompt "p" on no_answer -> x\nx: end')
+    b = first_step('collect n: number prompt "p" attempts 2 timeout 5s on no_answer -> x\nx: end')
+    assert without_spans(a) == without_spans(b)
+    assert isinstance(a, ast.Collect) and a.attempts is not None and a.timeout is not None
+
+
+def test_every_step_kind() -> None:
+    flow = only_flow(
+        """
+  talk "hi"
+  collect c: text in ["a", "b"] prompt "p" reprompt "r"
+  request r = DELETE "u" query { "q": c } expect list[{ id: text }] timeout 3s retries 2
+  run v = Act(a = 1)
+    on Done -> l
+  l:
+  code s = m.f(x = c) on error -> l2
+  l2: other:
+  set z = true
+  if z -> l
+  -> l2
+  send sms to "+1" "t"
+  send email to "a@b" subject "s" body "b" on error -> l
+  transfer to "+1" say "bye" on error -> l
+  end
+"""
+    )
+    kinds = [type(s).__name__ for s in flow.steps]
+    assert kinds == [
+        "Talk", "Collect", "Request", "Run", "Code", "Set", "If", "Jump",
+        "SendSms", "SendEmail", "Transfer", "End",
+    ]  # fmt: skip
+    assert [lb.name for lb in flow.steps[5].labels] == ["l2", "other"]
+    request = flow.steps[2]
+    assert isinstance(request, ast.Request) and request.method is ast.HttpMethod.DELETE
+    assert isinstance(request.expect, ast.ListType)
+    assert request.retries is not None and request.retries.value == 2
+
+
+def test_exit_and_jump_targets_with_and_without_fields() -> None:
+    (action,) = parse_text(
+        "action A {\n  output Out(r: text)\n  output Bare\n"
+        '  if true -> Out(r = "x")\n  -> Bare\n  exit Out(r = "y")\n}\n'
+    ).actions
+    first, second, third = action.steps
+    assert isinstance(first, ast.If) and first.target.args is not None
+    assert isinstance(second, ast.Jump) and second.target.args is None
+    assert isinstance(third, ast.Exit) and third.output.name == "Out"
+
+
+def test_email_is_a_keyword_only_after_send() -> None:
+    step = first_step('collect email: email prompt "Your email?"')
+    assert isinstance(step, ast.Collect) and step.var.name == "email"
+
+
+@pytest.mark.parametrize("word", ["talk", "in", "body", "call", "true", "GET"])
+def test_keywords_are_reserved(word: str) -> None:
+    assert error_codes(f"flow F {{ set {word} = 1 end }}") == ["E0007"]
+
+
+def test_input_forms() -> None:
+    (action,) = parse_text(
+        "action A {\n"
+        "  input a: text\n"
+        "  input b: number = 3\n"
+        "  input c: text configurable\n"
+        '  input d: text = "x" configurable "Label"\n'
+        "  output Done\n  exit Done\n}\n"
+    ).actions
+    flags = [(i.default is not None, i.configurable, i.label is not None) for i in action.inputs]
+    assert flags == [(False, False, False), (True, False, False), (False, True, False),
+                     (True, True, True)]  # fmt: skip
