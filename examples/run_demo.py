@@ -11,8 +11,9 @@
 3. flowc prints the transcript; the event log goes to build/demo/events.jsonl.
 4. Stops the booking API and exits with flowc's status.
 
-Nothing leaves this machine: the SMS and the after-call email go to the
-runtime's local outbox, which the transcript shows.
+Nothing leaves this machine: SMTP and Twilio settings are removed from flowc's
+environment, so the SMS and the after-call email go to the runtime's local
+outbox, which the transcript shows.
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ CALLER_TURNS = (
     "The 3 PM one, please",
 )
 
+# Environment variables that would make the runtime send real email or SMS.
+DELIVERY_SETTINGS = ("FLOWC_SMTP_", "TWILIO_")
 READY_LINE = re.compile(r"listening on (http://127\.0\.0\.1:\d+)")
 
 
@@ -62,7 +65,9 @@ def start_booking_api(api_key: str) -> tuple[subprocess.Popen[str], str]:
 def run_call(booking_api_url: str, api_key: str) -> int:
     """Run the scripted call through the `flowc` command line; its status."""
     EVENT_LOG.parent.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "CALENDAR_API_KEY": api_key, "BOOKING_API_URL": booking_api_url}
+    # Without SMTP or Twilio settings the runtime keeps messages in its local outbox.
+    local_env = {k: v for k, v in os.environ.items() if not k.startswith(DELIVERY_SETTINGS)}
+    env = {**local_env, "CALENDAR_API_KEY": api_key, "BOOKING_API_URL": booking_api_url}
     command = [
         sys.executable, "-m", "flowc.cli", "run", str(FLOW_FILE),
         "--flow", FLOW_NAME, "--caller", CALLER, "--log", str(EVENT_LOG),
