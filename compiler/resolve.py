@@ -20,7 +20,7 @@ from .loader import Program
 from .source import Span
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class ActionRef:
     """An action and the module (source path) that declares it."""
 
@@ -30,6 +30,17 @@ class ActionRef:
     @property
     def name(self) -> str:
         return self.action.name.name
+
+    # Identity is the declaration's place: hashing the whole action tree on every
+    # lookup would make the checker's dictionaries cost as much as the program.
+    def _key(self) -> tuple[str, Span]:
+        return (self.module, self.action.span)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ActionRef) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
 
 
 @dataclass(frozen=True, slots=True)
