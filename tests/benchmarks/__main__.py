@@ -10,6 +10,7 @@ import importlib
 BENCHMARKS = [
     "tests.benchmarks.bench_runtime",
     "tests.benchmarks.bench_parse",
+    "tests.benchmarks.bench_check",
     "tests.benchmarks.bench_services",
 ]
 
