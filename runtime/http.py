@@ -27,6 +27,12 @@ Sleep = Callable[[float], Awaitable[None]]
 
 # How much of a body that is not JSON the failure reason quotes.
 BODY_EXCERPT_CHARS = 60
+# A request step holds its answer in the call's state: far larger is a mistake.
+DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024
+
+
+class _BodyTooLarge(Exception):
+    """The response body passed the limit while it was being read."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,8 +67,10 @@ class HttpxClient:
         backoff: Backoff | None = None,
         sleep: Sleep = asyncio.sleep,
         client: httpx.AsyncClient | None = None,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     ) -> None:
         self._backoff = backoff or Backoff()
+        self._max_body_bytes = max_body_bytes
         self._sleep = sleep
         self._client = client or httpx.AsyncClient(follow_redirects=True)
 
@@ -100,7 +108,10 @@ class HttpxClient:
             # asyncio.timeout bounds the whole exchange; httpx's own timeout is per
             # phase (connect, each read), so a slow trickle could outlast it.
             async with asyncio.timeout(request.timeout_seconds):
-                response = await self._client.send(built)
+                response, content = await self._receive(built)
+        except _BodyTooLarge:
+            too_large = f"{target}: response body is larger than {self._max_body_bytes} bytes"
+            return _Attempt(_failure(too_large), retryable=False)
         except (TimeoutError, httpx.TimeoutException):
             return _Attempt(
                 _failure(f"{target} timed out after {float(request.timeout_seconds)} s"),
@@ -112,7 +123,22 @@ class HttpxClient:
             return _Attempt(_failure(f"{target}: too many redirects"), retryable=False)
         except httpx.HTTPError as error:
             return _Attempt(_failure(f"{target}: {describe_network_error(error)}"), retryable=True)
-        return _judge(target, response)
+        return _judge(target, response, content)
+
+    async def _receive(self, built: httpx.Request) -> tuple[httpx.Response, bytes]:
+        """The response and its body, read in chunks so a huge body stops early."""
+        response = await self._client.send(built, stream=True)
+        chunks: list[bytes] = []
+        received = 0
+        try:
+            async for chunk in response.aiter_bytes():
+                received += len(chunk)
+                if received > self._max_body_bytes:
+                    raise _BodyTooLarge
+                chunks.append(chunk)
+        finally:
+            await response.aclose()
+        return response, b"".join(chunks)
 
     def _build(self, request: HttpRequest) -> httpx.Request:
         headers = dict(request.headers)
@@ -132,7 +158,7 @@ class HttpxClient:
         )
 
 
-def _judge(target: str, response: httpx.Response) -> _Attempt:
+def _judge(target: str, response: httpx.Response, content: bytes) -> _Attempt:
     """A response that arrived: 2xx with JSON is a success, anything else a failure."""
     status = response.status_code
     if not 200 <= status < 300:
@@ -142,9 +168,9 @@ def _judge(target: str, response: httpx.Response) -> _Attempt:
     if status in (HTTPStatus.NO_CONTENT, HTTPStatus.RESET_CONTENT):
         return _Attempt(HttpResponse(status, None, 0.0, 0), retryable=False)
     try:
-        body: JSON = json.loads(response.content)
+        body: JSON = json.loads(content)
     except (ValueError, UnicodeDecodeError):
-        excerpt = _excerpt(response.text)
+        excerpt = _excerpt(content.decode(response.encoding or "utf-8", errors="replace"))
         return _Attempt(_failure(f"{target}: response body is not JSON: {excerpt}", status), False)
     return _Attempt(HttpResponse(status, body, 0.0, 0), retryable=False)
 

@@ -199,6 +199,20 @@ def test_unusable_url_is_a_failure_not_an_exception(url: str, reason: str) -> No
     assert result.attempts == 1
 
 
+def test_body_over_the_limit_is_a_failure(http_server: LocalHttpServer) -> None:
+    http_server.route("GET", "/big", Reply.json(["x" * 100] * 20))
+
+    async def go() -> HttpResult:
+        async with HttpxClient(max_body_bytes=1000) as client:
+            return await client.send(HttpRequest("GET", http_server.url + "/big", retries=2))
+
+    result = asyncio.run(go())
+
+    assert isinstance(result, HttpFailure)
+    assert result.reason == f"GET {http_server.url}/big: response body is larger than 1000 bytes"
+    assert result.attempts == 1
+
+
 def test_backoff_doubles_and_is_capped() -> None:
     backoff = Backoff(base_seconds=0.5, cap_seconds=3.0)
 
