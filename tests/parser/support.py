@@ -41,6 +41,16 @@ def without_spans(node: object) -> object:
     return node
 
 
+def covered(text: str, span: Span) -> str:
+    """The part of `text` a span covers."""
+    lines = text.split("\n")
+    if span.line == span.end_line:
+        return lines[span.line - 1][span.column - 1 : span.end_column - 1]
+    first = lines[span.line - 1][span.column - 1 :]
+    last = lines[span.end_line - 1][: span.end_column - 1]
+    return "\n".join([first, *lines[span.line : span.end_line - 1], last])
+
+
 def all_spans(node: object) -> list[Span]:
     """Every span in a tree, parents before children."""
     if isinstance(node, Span):

@@ -6,7 +6,7 @@ import pytest
 from flowc import ast
 from flowc.source import Span
 
-from .support import EXAMPLES, all_spans, parse_text, tokens, without_spans
+from .support import EXAMPLES, all_spans, covered, parse_text, tokens, without_spans
 from .unparse import unparse
 
 
@@ -26,7 +26,7 @@ def test_the_unparsed_text_parses_to_the_same_ast(name: str) -> None:
 def test_every_span_lies_in_the_file_and_inside_its_parent(name: str) -> None:
     text = EXAMPLES[name].read_text()
     lines = text.split("\n")
-    module = parse_text(text, path=name)
+    module = parsecovered(text, path=name)
     for span in all_spans(module):
         assert span.file == name
         assert (span.line, span.column) <= (span.end_line, span.end_column)
@@ -41,17 +41,6 @@ def _inside(inner: Span, outer: Span) -> bool:
         inner.end_line,
         inner.end_column,
     ) <= (outer.end_line, outer.end_column)
-
-
-def _text(source: str, span: Span) -> str:
-    """The source text a span covers."""
-    lines = source.split("\n")
-    if span.line == span.end_line:
-        return lines[span.line - 1][span.column - 1 : span.end_column - 1]
-    first = lines[span.line - 1][span.column - 1 :]
-    middle = lines[span.line : span.end_line - 1]
-    last = lines[span.end_line - 1][: span.end_column - 1]
-    return "\n".join([first, *middle, last])
 
 
 def test_the_action_example_in_detail() -> None:
@@ -126,15 +115,15 @@ def test_spans_cover_exactly_their_source_text() -> None:
     run = flow.steps[2]
     assert isinstance(run, ast.Run)
     # A step's span runs from its keyword to its last clause; labels are not part of it.
-    assert _text(text, run.span).startswith("run book = MakeAppointment(")
-    assert _text(text, run.span).endswith("on NotInterested -> goodbye")
+    assert covered(text, run.span).startswith("run book = MakeAppointment(")
+    assert covered(text, run.span).endswith("on NotInterested -> goodbye")
     sms = flow.steps[3]
     assert isinstance(sms, ast.SendSms)
-    assert _text(text, sms.labels[0].span) == "confirmed"
-    assert _text(text, sms.to.span) == "call.caller"
+    assert covered(text, sms.labels[0].span) == "confirmed"
+    assert covered(text, sms.to.span) == "call.caller"
     assert flow.after_call is not None
-    assert _text(text, flow.after_call.span).startswith("after call {")
-    assert _text(text, flow.span).endswith("}")
+    assert covered(text, flow.after_call.span).startswith("after call {")
+    assert covered(text, flow.span).endswith("}")
 
 
 def test_template_spans_point_inside_the_string() -> None:
@@ -146,11 +135,11 @@ def test_template_spans_point_inside_the_string() -> None:
     text_part, template = email.body.parts
     assert isinstance(text_part, ast.TextPart) and text_part.text == "Booking: "
     assert isinstance(template, ast.TemplatePart)
-    assert _text(text, template.span) == '{{book.booking_id ?? "none"}}'
+    assert covered(text, template.span) == '{{book.booking_id ?? "none"}}'
     fallback = template.expr
     assert isinstance(fallback, ast.Fallback)
-    assert _text(text, fallback.span) == 'book.booking_id ?? "none"'
-    assert _text(text, fallback.left.span) == "book.booking_id"
+    assert covered(text, fallback.span) == 'book.booking_id ?? "none"'
+    assert covered(text, fallback.left.span) == "book.booking_id"
     assert isinstance(fallback.right, ast.StringLit)
     assert fallback.right.plain_text == "none"
-    assert _text(text, fallback.right.span) == '"none"'
+    assert covered(text, fallback.right.span) == '"none"'

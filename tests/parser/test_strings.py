@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from flowc import ast
 from flowc.parser import parse
-from flowc.source import SourceFile, Span
+from flowc.source import SourceFile
 
-from .support import parse_text
+from .support import covered, parse_text
 
 
 def talk_string(source: str) -> tuple[str, ast.StringLit]:
@@ -16,16 +16,6 @@ def talk_string(source: str) -> tuple[str, ast.StringLit]:
     step = parse_text(text).flows[0].steps[0]
     assert isinstance(step, ast.Talk) and isinstance(step.text, ast.StringLit)
     return text, step.text
-
-
-def covered(text: str, span: Span) -> str:
-    lines = text.split("\n")
-    if span.line == span.end_line:
-        return lines[span.line - 1][span.column - 1 : span.end_column - 1]
-    return "\n".join(
-        [lines[span.line - 1][span.column - 1 :], *lines[span.line : span.end_line - 1]]
-        + [lines[span.end_line - 1][: span.end_column - 1]]
-    )
 
 
 @pytest.mark.parametrize(
