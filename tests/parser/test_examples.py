@@ -26,7 +26,7 @@ def test_the_unparsed_text_parses_to_the_same_ast(name: str) -> None:
 def test_every_span_lies_in_the_file_and_inside_its_parent(name: str) -> None:
     text = EXAMPLES[name].read_text()
     lines = text.split("\n")
-    module = parsecovered(text, path=name)
+    module = parse_text(text, path=name)
     for span in all_spans(module):
         assert span.file == name
         assert (span.line, span.column) <= (span.end_line, span.end_column)
