@@ -316,8 +316,7 @@ def _month_name_date(words: list[str], today: date) -> date | None:
             day, year = found[0], _year_at(words, index + 1)
         if year is not None:
             return _valid_date(year, month, day)
-        weekdays = {WEEKDAYS[w] for w in words if w in WEEKDAYS}
-        return _next_occurrence(today, month, day, weekdays.pop() if len(weekdays) == 1 else None)
+        return _next_occurrence(today, month, day, _said_weekday(words))
     return None
 
 
@@ -354,10 +353,9 @@ def _relative_date(words: list[str], today: date) -> date | None:
 def _weekday_date(words: list[str], today: date) -> date | None:
     """ "Thursday", "next Thursday", "on Friday": the next one after today;
     "Thursday next week": the Thursday of next Monday-to-Sunday week."""
-    weekdays = [WEEKDAYS[word] for word in words if word in WEEKDAYS]
-    if len(set(weekdays)) != 1:
+    weekday = _said_weekday(words)
+    if weekday is None:
         return None
-    weekday = weekdays[0]
     if _contains_phrase(words, "next week") or _contains_phrase(words, "week after"):
         next_monday = today + timedelta(days=7 - today.weekday())
         return next_monday + timedelta(days=weekday)
@@ -365,16 +363,23 @@ def _weekday_date(words: list[str], today: date) -> date | None:
     return today + timedelta(days=days_ahead)
 
 
+def _said_weekday(words: list[str]) -> int | None:
+    """The one weekday named in the answer, if exactly one is."""
+    weekdays = {WEEKDAYS[word] for word in words if word in WEEKDAYS}
+    return weekdays.pop() if len(weekdays) == 1 else None
+
+
 def _day_of_month_date(words: list[str], today: date) -> date | None:
-    """ "the 15th": that day this month, or next month when it has passed."""
+    """ "the 15th": that day this month, or next month when it has passed;
+    "Monday the 3rd": the next 3rd of a month that is a Monday."""
     ordinals = [w for w in words if re.fullmatch(r"[0-9]{1,2}(?:st|nd|rd|th)", w)]
     if len(ordinals) != 1:
         return None
-    day = int(ordinals[0][:-2])
-    for months_ahead in range(3):
+    day, weekday = int(ordinals[0][:-2]), _said_weekday(words)
+    for months_ahead in range(15):  # every weekday falls on every day within 14 months
         first = today.replace(day=1) + relativedelta(months=months_ahead)
         found = _valid_date(first.year, first.month, day)
-        if found is not None and found >= today:
+        if found is not None and found >= today and weekday in (None, found.weekday()):
             return found
     return None
 
@@ -383,8 +388,8 @@ DateReader = Callable[[list[str], date], date | None]
 DATE_READERS: tuple[DateReader, ...] = (
     _month_name_date,
     _relative_date,
-    _weekday_date,
     _day_of_month_date,
+    _weekday_date,
 )
 
 
