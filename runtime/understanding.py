@@ -44,6 +44,7 @@ TENS = {
     "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
     "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
 }  # fmt: skip
+SMALL_NUMBERS = {**UNITS, **TEENS, **TENS}
 SCALES = {"thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
 ORDINAL_WORDS = {
     "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6,
@@ -71,46 +72,60 @@ def _is_number_word(word: str) -> bool:
     return word in UNITS or word in TEENS or word in TENS or word == "hundred" or word in SCALES
 
 
+# Which kinds of word cannot directly follow which: "two three" and "twenty
+# thirty" are two numbers side by side, not one ("twenty three" is one).
+_CANNOT_FOLLOW = {
+    "digits": {"unit", "teen", "ten", "digits"},
+    "unit": {"unit", "teen", "digits"},
+    "teen": {"unit", "teen", "ten", "digits"},
+    "ten": {"unit", "teen", "ten", "digits"},
+    "hundred": {"hundred"},
+    "scale": set(),
+}
+
+
+def _number_word_kind(word: str) -> str | None:
+    if word.isascii() and word.isdigit():
+        return "digits" if len(word) <= MAX_FIGURES else None
+    if word in UNITS:
+        return "unit"
+    if word in TEENS:
+        return "teen"
+    if word in TENS:
+        return "ten"
+    if word == "hundred":
+        return "hundred"
+    return "scale" if word in SCALES else None
+
+
 def _cardinal(words: Sequence[str]) -> int | None:
     """ "a hundred and five" -> 105, "one thousand two hundred" -> 1200, "42" -> 42.
 
-    Two small numbers side by side ("two three", "twenty thirty") are not one
-    number: the caller may have said two, and guessing would be wrong.
+    Two small numbers side by side are not one number: the caller may have
+    said two, and guessing would be wrong.
     """
     total, current = 0, 0
-    previous = ""  # kind of the previous word: unit, teen, ten, digits, hundred, scale
+    previous: str | None = None
     last_scale = SCALES["billion"] * 1000  # "a thousand million" yes, "million million" no
     for index, word in enumerate(words):
         following = words[index + 1] if index + 1 < len(words) else ""
         if word == "and" or (word == "a" and (following == "hundred" or following in SCALES)):
             continue
-        if word.isascii() and word.isdigit():
-            if previous in ("unit", "teen", "ten", "digits") or len(word) > MAX_FIGURES:
-                return None
-            current += int(word)
-            previous = "digits"
-        elif word in UNITS:
-            if previous in ("unit", "teen", "digits"):
-                return None
-            current += UNITS[word]
-            previous = "unit"
-        elif word in TEENS or word in TENS:
-            if previous in ("unit", "teen", "ten", "digits"):
-                return None
-            current += TEENS.get(word) or TENS[word]
-            previous = "teen" if word in TEENS else "ten"
-        elif word == "hundred":
-            if current >= 100 or previous == "hundred":
+        kind = _number_word_kind(word)
+        if kind is None or previous in _CANNOT_FOLLOW[kind]:
+            return None
+        if kind == "hundred":
+            if current >= 100:
                 return None
             current = (current or 1) * 100
-            previous = "hundred"
-        elif word in SCALES:
+        elif kind == "scale":
             if SCALES[word] >= last_scale:
                 return None
             total += (current or 1) * SCALES[word]
-            current, previous, last_scale = 0, "scale", SCALES[word]
+            current, last_scale = 0, SCALES[word]
         else:
-            return None
+            current += int(word) if kind == "digits" else SMALL_NUMBERS[word]
+        previous = kind
     return total + current if previous else None
 
 
