@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import importlib.util
-import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import datetime, timedelta
-from pathlib import Path
 from types import ModuleType
 
 import httpx
@@ -16,7 +12,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+from tests.examples.booking import EXAMPLES, running_booking_api
+
 API_KEY = "test-key"
 
 
@@ -34,21 +31,11 @@ booking_api = load_booking_api()
 @pytest.fixture
 def api() -> Iterator[httpx.Client]:
     """A client for a fresh booking API subprocess (empty calendar) on a free port."""
-    server = subprocess.Popen(
-        [sys.executable, str(EXAMPLES / "booking_api.py"), "--port", "0", "--api-key", API_KEY],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    assert server.stdout is not None
-    ready = re.search(r"listening on (http://127\.0\.0\.1:\d+)", server.stdout.readline())
-    assert ready, "the booking API did not report its address"
-    try:
-        with httpx.Client(base_url=ready.group(1), headers={"apiKey": API_KEY}) as client:
-            yield client
-    finally:
-        server.terminate()
-        server.wait()
+    with (
+        running_booking_api(API_KEY) as url,
+        httpx.Client(base_url=url, headers={"apiKey": API_KEY}) as client,
+    ):
+        yield client
 
 
 def test_availability_offers_the_requested_hour_and_the_next(api: httpx.Client) -> None:
