@@ -746,7 +746,7 @@ def _by_phrase(said: str, options: Sequence[str]) -> int | None:
 def _by_position(said: str, options: Sequence[str]) -> int | None:
     """ "the first one", "number two", "the last one", or a keypad digit."""
     stripped = said.strip()
-    if stripped.isascii() and stripped.isdigit():
+    if re.fullmatch(r"[0-9]{1,3}", stripped):
         position = int(stripped) - 1
         return position if 0 <= position < len(options) else None
     words = _words(said)
@@ -810,6 +810,11 @@ def understand_text(utterance: str) -> str | None:
     return collapsed or None
 
 
+# Longer than any spoken answer to a question: not read as a value (text
+# excepted), which also keeps every reader's time per answer small.
+MAX_ANSWER_CHARS = 1_000
+
+
 class RuleBasedUnderstanding:
     """`Understanding` by the rules above; `default_country_code` completes
     10-digit phone numbers (digits only, "1" for North America)."""
@@ -824,10 +829,12 @@ class RuleBasedUnderstanding:
         options: Sequence[str] | None,
         now: datetime,
     ) -> JSON | None:
+        if type_name == "text" and options is None:
+            return understand_text(utterance)
+        if len(utterance) > MAX_ANSWER_CHARS:
+            return None
         if options is not None:
             return understand_choice(utterance, options)
-        if type_name == "text":
-            return understand_text(utterance)
         if type_name == "number":
             return understand_number(utterance)
         if type_name == "bool":

@@ -321,6 +321,14 @@ def test_choice(options: list[str], said: str, value: JSON) -> None:
     assert understood("text", said, options) == value
 
 
+def test_answers_longer_than_any_spoken_one_are_text_only() -> None:
+    long_answer = "forty two " * 200
+
+    assert understood("text", long_answer) == long_answer.strip()
+    assert understood("number", long_answer) is None
+    assert understood("text", "1" * 5000, SIZES) is None
+
+
 # Words the readers react to, so generated answers reach deep into them.
 SPOKEN_FRAGMENTS = (
     "at", "dot", "one", "twenty", "hundred", "point", "minus", "a", "half", "and", "past",
