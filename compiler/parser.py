@@ -320,6 +320,9 @@ class _Driver:
     def _report_unexpected(self, state: ParserState[Any], token: Token, in_template: bool) -> None:
         context = self.context
         expected = _acceptable(state)
+        if in_template and "$END" in expected:
+            # A template's text ends where its `}}` is.
+            expected = (expected - {"$END"}) | {_TEMPLATE_END}
         label = self._dangling_label(state, expected)
         if label is not None:
             self._report_dangling_label(label)
@@ -459,12 +462,13 @@ def _offset(exc: UnexpectedCharacters) -> int:
 _WORD = re.compile(r"[-0-9A-Za-z_.]+")
 _JUNK = re.compile(r'[^\s"#(){}\[\],:]+')
 _STEP_LIST = "talk, collect, request, ..."
+_TEMPLATE_END = "TEMPLATE_END"  # stands for $END in what a template expects
 
 
 def _describe(token: Token, in_template: bool) -> str:
     kind = token.type
     if kind == "$END":
-        return "the end of the template" if in_template else "the end of the file"
+        return "'}}'" if in_template else "the end of the file"
     if kind == "NAME":
         return f"the name '{token.value}'"
     if kind == "STRING":
@@ -492,6 +496,7 @@ class _ExpectedWords:
         "DURATION": "a duration (500ms, 5s, 2m)",
         "CMP_OP": "a comparison (==, !=, <, <=, >, >=)",
         "$END": "the end of the file",
+        _TEMPLATE_END: "'}}'",
     }
     _METHODS = frozenset(["GET", "POST", "PUT", "PATCH", "DELETE"])
 
@@ -666,13 +671,13 @@ class _Builder:
                 )
         return handlers[0] if handlers else None
 
-    def _required(self, clauses: _Clauses, keyword: str, step: Token) -> Any:
+    def _required(self, clauses: _Clauses, keyword: str, step: Token, what: str) -> Any:
         value = clauses.get(keyword)
         if value is None:
             self.report(
                 E_MISSING_CLAUSE,
                 self.span_of(step),
-                f"'{step.value}' needs a '{keyword}' clause",
+                f"'{what}' needs a '{keyword}' clause",
             )
             return self._placeholder(step)
         return value
@@ -822,7 +827,7 @@ class _Builder:
             var=c[1],
             type=c[2],
             options=options,
-            prompt=self._required(clauses, "prompt", c[0]),
+            prompt=self._required(clauses, "prompt", c[0], "collect"),
             reprompt=clauses.get("reprompt"),
             attempts=clauses.get("attempts"),
             timeout=clauses.get("timeout"),
@@ -886,8 +891,8 @@ class _Builder:
         return ast.SendEmail(
             labels=(),
             to=c[3],
-            subject=self._required(clauses, "subject", c[0]),
-            body=self._required(clauses, "body", c[0]),
+            subject=self._required(clauses, "subject", c[0], "send email"),
+            body=self._required(clauses, "body", c[0], "send email"),
             on_error=self._handler(clauses.handlers, "error", "send email"),
             span=self.cover(c[0], c[-1]),
         )
