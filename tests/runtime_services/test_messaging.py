@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 from collections.abc import Awaitable
 from pathlib import Path
 
@@ -109,6 +110,18 @@ def test_smtp_unreachable_is_a_delivery_error() -> None:
     message = refusal(mailer.send_email("a@example.com", "Hi", "Body"))
 
     assert message == f"SMTP server 127.0.0.1:{port} is unreachable: connection refused"
+
+
+def test_smtp_server_that_never_greets_times_out() -> None:
+    with socket.socket() as silent:  # accepts connections, never says a word
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        port = silent.getsockname()[1]
+        mailer = SmtpMailer("127.0.0.1", port, "agent@example.com", timeout_seconds=0.2)
+
+        message = refusal(mailer.send_email("a@example.com", "Hi", "Body"))
+
+    assert message.startswith(f"SMTP server 127.0.0.1:{port} did not answer in time")
 
 
 @pytest.mark.parametrize("address", ["", "jane", "jane@", "@example.com", "a b@example.com"])
