@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from . import ast
-from .diagnostics import Diagnostic, Note, did_you_mean, error
+from .diagnostics import Diagnostic, Note, did_you_mean, error, warning
 from .loader import Program
 from .source import Span
 
@@ -69,6 +69,8 @@ class ModuleScope:
     symbols: dict[str, Symbol] = field(default_factory=dict)
     declared_at: dict[str, Span] = field(default_factory=dict)
     pythons: dict[tuple[str, str], ast.PythonDecl] = field(default_factory=dict)
+    imported: dict[str, ast.Ident] = field(default_factory=dict)
+    used: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -90,6 +92,7 @@ def resolve_program(program: Program, checked: frozenset[str]) -> Resolution:
         for run in _runs(program.modules[path]):
             run_actions[run] = _lookup_run(run, scope, program, diagnostics)
     diagnostics.extend(_recursion(scopes, program, run_actions))
+    diagnostics.extend(_unused_imports(scopes))
     return Resolution(scopes, run_actions, diagnostics)
 
 
@@ -152,6 +155,8 @@ def _import_names(
         for name in imp.names:
             symbol = _find_exported(name, imp, readable, knowable, diagnostics)
             _define(scope, name, symbol, diagnostics)
+            if isinstance(symbol, ActionRef):
+                scope.imported.setdefault(name.name, name)
 
 
 def _find_exported(
@@ -208,6 +213,7 @@ def _lookup_run(
 ) -> Symbol:
     name = run.action.name
     symbol = scope.symbols.get(name)
+    scope.used.add(name)
     if isinstance(symbol, FlowRef):
         diagnostics.append(
             error(
@@ -239,9 +245,25 @@ def _unknown_action(run: ast.Run, scope: ModuleScope, program: Program) -> Diagn
         actions = [n for n, s in scope.symbols.items() if isinstance(s, ActionRef | Unresolved)]
         suggestion = did_you_mean(name, actions)
         hint = f"did you mean '{suggestion}'?" if suggestion else None
+        if suggestion:
+            scope.used.add(suggestion)  # meant to be run: not also an unused import
     return error(
         "E0103", run.action.span, f"there is no action named '{name}' here", help=hint
     )
+
+
+def _unused_imports(scopes: Mapping[str, ModuleScope]) -> list[Diagnostic]:
+    return [
+        warning(
+            "W0105",
+            name.span,
+            f"'{name.name}' is imported but never run",
+            help=f"remove '{name.name}' from the import",
+        )
+        for scope in scopes.values()
+        for name in scope.imported.values()
+        if name.name not in scope.used
+    ]
 
 
 def _recursion(

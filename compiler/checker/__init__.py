@@ -23,6 +23,7 @@ from ..loader import Program
 from ..resolve import ActionRef, Resolution, resolve_program
 from .assignment import check_assignment
 from .body import BodyChecker
+from .meta import check_meta
 from .model import BodyModel, Model, Variable, VariableKind
 from .paths import check_paths, reachable_steps
 
@@ -68,6 +69,9 @@ class _Analyzer:
         label_owner = _first_owner(bodies, _label_names)
         variable_owner = _first_owner(bodies, _assigned_names)
         for group in grouped:
+            meta = group[0].owner.meta
+            if meta is not None:
+                self.diagnostics += check_meta(meta)
             inherited: Mapping[str, Variable] = {}
             for body in group:
                 variables = self._check_body(

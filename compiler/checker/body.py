@@ -139,10 +139,26 @@ class BodyChecker:
                 continue
             declared = ty.from_syntax(inp.type)
             if inp.default is not None:
-                self._expect(inp.default, declared, f"the default of input '{inp.name.name}'")
+                self._check_default(inp, declared)
             self.variables[inp.name.name] = Variable(
                 inp.name.name, declared, VariableKind.INPUT, inp.name.span
             )
+
+    def _check_default(self, inp: ast.Input, declared: ty.Type) -> None:
+        read = next(_names_read(inp.default), None) if inp.default is not None else None
+        if read is not None:
+            self.diagnostics.append(
+                error(
+                    "E0516",
+                    read.span,
+                    f"the default of input '{inp.name.name}' reads '{read.ident.name}', "
+                    "but defaults are fixed before the action starts",
+                    help="use a literal, env(\"NAME\") or a `call.` value; or drop the "
+                    "default and pass the value at each run",
+                )
+            )
+        elif inp.default is not None:
+            self._expect(inp.default, declared, f"the default of input '{inp.name.name}'")
 
     def _check_duplicate_fields(self, fields: Sequence[ast.FieldType], owner: str) -> None:
         seen: dict[str, ast.Ident] = {}
@@ -285,7 +301,30 @@ class BodyChecker:
                 )
             )
 
+    def _check_counts(
+        self, count: ast.NumberLit | None, least: int, what: str, timeout: ast.DurationLit | None
+    ) -> None:
+        if count is not None and (not isinstance(count.value, int) or count.value < least):
+            self.diagnostics.append(
+                error(
+                    "E0517",
+                    count.span,
+                    f"{what} must be a whole number of at least {least}",
+                    help=f"write e.g. `{what} {least + 1}`",
+                )
+            )
+        if timeout is not None and timeout.milliseconds <= 0:
+            self.diagnostics.append(
+                error(
+                    "E0517",
+                    timeout.span,
+                    "a timeout must be longer than zero",
+                    help="write e.g. `timeout 5s`",
+                )
+            )
+
     def _check_collect(self, step: ast.Collect) -> None:
+        self._check_counts(step.attempts, 1, "attempts", step.timeout)
         if step.options is not None:
             if ty.from_syntax(step.type) != ty.TEXT:
                 self.diagnostics.append(
@@ -305,6 +344,7 @@ class BodyChecker:
             self._spoken(step.reprompt, "collect")
 
     def _check_request(self, step: ast.Request) -> None:
+        self._check_counts(step.retries, 0, "retries", step.timeout)
         url = self.type_of(step.url)
         if not ty.is_assignable(url, ty.TEXT) and url != ty.SECRET:
             self._mismatch(step.url, url, ty.TEXT, "a request URL")
@@ -474,8 +514,8 @@ class BodyChecker:
                     span,
                     f"a secret would be revealed in {_WHERE[where]}",
                     notes=[Note("the transcript and the event log would show it too")],
-                    help="secrets can go only to request headers, query or body, and to "
-                    "code arguments",
+                    help="secrets can go only to request headers, query or body, to "
+                    "`secret` inputs and to `secret` parameters of code",
                 )
             )
 
@@ -708,6 +748,30 @@ class BodyChecker:
                   help=f"'.{name}' reads a field of a record (or of json)")
         )
         return None
+
+
+def _names_read(expr: ast.Expr) -> Iterator[ast.Name]:
+    """The variables an expression reads (`call` is not a variable)."""
+    match expr:
+        case ast.Name():
+            if expr.ident.name != "call":
+                yield expr
+        case ast.FieldAccess() | ast.IndexAccess():
+            yield from _names_read(expr.target)
+        case ast.StringLit():
+            for part in expr.parts:
+                if isinstance(part, ast.TemplatePart):
+                    yield from _names_read(part.expr)
+        case ast.ListLit():
+            for item in expr.items:
+                yield from _names_read(item)
+        case ast.Compare() | ast.Logic() | ast.Fallback():
+            yield from _names_read(expr.left)
+            yield from _names_read(expr.right)
+        case ast.Not():
+            yield from _names_read(expr.operand)
+        case _:
+            pass
 
 
 def _targets_of(step: ast.Step) -> Iterator[tuple[ast.Target, ast.Handler | None]]:
