@@ -1,0 +1,130 @@
+"""The expression helpers generated code calls, as properties over JSON values."""
+
+from __future__ import annotations
+
+import pytest
+from flowc_runtime import ops
+from flowc_runtime.services import JSON
+from hypothesis import given
+from hypothesis import strategies as st
+
+scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.text(max_size=8)
+    | st.floats(allow_nan=False, allow_infinity=False)
+)
+json_values: st.SearchStrategy[JSON] = st.recursive(
+    scalars,
+    lambda inner: st.lists(inner, max_size=3)
+    | st.dictionaries(st.text(max_size=4), inner, max_size=3),
+    max_leaves=8,
+)
+
+
+@given(json_values)
+def test_equality_is_reflexive_and_inequality_its_negation(value: JSON) -> None:
+    assert ops.eq(value, value)
+    assert not ops.ne(value, value)
+
+
+@given(st.booleans(), st.integers())
+def test_a_bool_never_equals_a_number(flag: bool, number: int) -> None:
+    assert not ops.eq(flag, number)
+    assert not ops.eq([flag], [number])
+
+
+@given(json_values, json_values)
+def test_fallback_replaces_exactly_the_empty_values(value: JSON, alternative: JSON) -> None:
+    expected = alternative if value in (None, "", [], {}) and not isinstance(value, bool) else value
+    assert ops.fallback(value, alternative) == expected
+
+
+@given(st.integers(), st.integers())
+def test_numbers_order_as_numbers(a: int, b: int) -> None:
+    assert ops.lt(a, b) == (a < b)
+    assert ops.ge(float(a), b) == (a >= b)
+
+
+@given(st.dates(), st.dates())
+def test_iso_dates_order_chronologically(a: object, b: object) -> None:
+    assert ops.lt(str(a), str(b)) == (str(a) < str(b))
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "message"),
+    [
+        ("10", 3, 'cannot compare text "10" < number 3'),
+        (None, 3, "cannot compare nothing (undefined) < number 3"),
+        ([1], [2], "cannot compare list [1] < list [2]"),
+    ],
+)
+def test_ordering_unrelated_values_is_a_fault_in_words(
+    left: JSON, right: JSON, message: str
+) -> None:
+    with pytest.raises(ops.FlowFault) as raised:
+        ops.lt(left, right)
+    assert str(raised.value) == message
+
+
+@pytest.mark.parametrize(
+    ("value", "rendered"),
+    [
+        (42, "42"),
+        (42.0, "42"),
+        (3.5, "3.5"),
+        (True, "true"),
+        (None, ""),
+        (["a", 1], "a, 1"),
+        ({"k": "v"}, '{"k": "v"}'),
+        ("{{ not a template }}", "{{ not a template }}"),
+    ],
+)
+def test_values_render_in_templates(value: JSON, rendered: str) -> None:
+    assert ops.text("<", value, ">") == f"<{rendered}>"
+
+
+def test_paths_on_missing_parts_are_undefined() -> None:
+    record: JSON = {"slots": [{"at": "14:00"}]}
+    assert ops.field(ops.index(ops.field(record, "slots"), 0), "at") == "14:00"
+    assert ops.index(ops.field(record, "slots"), 5) is None
+    assert ops.field(ops.field(record, "nope"), "at") is None
+    assert ops.field("text", "at") is None
+
+
+def test_contains_looks_in_lists_texts_and_records() -> None:
+    assert ops.contains("b", ["a", "b"])
+    assert ops.contains("ell", "hello")
+    assert ops.contains("k", {"k": 1})
+    assert not ops.contains(1, [True])
+    with pytest.raises(ops.FlowFault):
+        ops.contains(1, 2)
+
+
+@pytest.mark.parametrize(
+    ("value", "shape", "reason"),
+    [
+        ({"first": "9:00", "second": "10:00"}, {"first": "text", "second": "text"}, None),
+        ({"first": "9:00"}, {"first": "text", "second": "text"}, "body.second is missing"),
+        ({"n": "7"}, {"n": "number"}, 'body.n should be number, got text "7"'),
+        ([{"n": 1}, {"n": True}], [{"n": "number"}], "body[1].n should be number, got bool true"),
+        ("anything", "json", None),
+        ([1, 2], {"a": "text"}, "body should be a record, got list [1, 2]"),
+    ],
+)
+def test_shape_mismatches_are_explained(value: JSON, shape: ops.Shape, reason: str | None) -> None:
+    assert ops.shape_mismatch(value, shape) == reason
+
+
+@given(json_values)
+def test_every_json_value_converts_to_itself(value: JSON) -> None:
+    assert ops.to_json(value) == value
+
+
+def test_python_values_that_are_not_json_are_refused() -> None:
+    assert ops.to_json((1, "a")) == [1, "a"]
+    with pytest.raises(ops.FlowFault, match="a set is not a value a flow can hold"):
+        ops.to_json({1, 2})
+    with pytest.raises(ops.FlowFault, match="is not a number a flow can hold"):
+        ops.to_json(float("nan"))
