@@ -45,7 +45,10 @@ class ConsoleChannel:
     def _read_line(self) -> str:
         if self._prompt:
             print(self._prompt, end="", flush=True)
-        return self._stream.readline()
+        line = self._stream.readline()
+        if self._prompt and not line:
+            print()  # end of input (Ctrl-D) leaves the cursor after the prompt
+        return line
 
     async def transfer(self, number: str) -> None:
         return None
