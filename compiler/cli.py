@@ -20,6 +20,7 @@ from .run import RunError, RunOptions, run_built
 EXIT_OK = 0
 EXIT_ERRORS = 1
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130  # the shell's convention for Ctrl-C
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -86,6 +87,9 @@ def run_flow(options: RunOptions) -> int:
     except RunError as exc:
         print(f"flowc: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("\nflowc: call abandoned (interrupted)", file=sys.stderr)
+        return EXIT_INTERRUPTED
     if call.fault is not None:
         print(call.fault, file=sys.stderr)
         return EXIT_ERRORS
