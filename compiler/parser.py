@@ -690,16 +690,22 @@ class _Builder:
     # ---- terminals
 
     def NAME(self, token: Token) -> ast.Ident:
-        name = str(token.value)
-        span = self.ctx.token_span(token)
-        if name in self.keywords:
+        return ast.Ident(str(token.value), self.ctx.token_span(token))
+
+    def _name(self, ident: ast.Ident) -> ast.Ident:
+        """A name that declares or refers to a variable, label, action, flow, input or output.
+
+        Keywords are reserved for these. A field (`response.body`, `{ from: text }`) and
+        an argument name may be any word, as JSON fields and Python parameters may be.
+        """
+        if ident.name in self.keywords:
             self.report(
                 E_KEYWORD_AS_NAME,
-                span,
-                f"'{name}' is a keyword and cannot be used as a name",
-                help=f"choose another name, such as '{name}_value'",
+                ident.span,
+                f"'{ident.name}' is a keyword and cannot be used as a name",
+                help=f"choose another name, such as '{ident.name}_value'",
             )
-        return ast.Ident(name, span)
+        return ident
 
     def NUMBER(self, token: Token) -> ast.NumberLit:
         text = str(token.value)
@@ -727,11 +733,13 @@ class _Builder:
 
     def file_import(self, c: _Children) -> ast.FileImport:
         self._plain(c[1], "an import path")
-        return ast.FileImport(c[1], tuple(c[3:]), self.cover(c[0], c[-1]))
+        names = tuple(self._name(n) for n in c[3:])
+        return ast.FileImport(c[1], names, self.cover(c[0], c[-1]))
 
     def package_import(self, c: _Children) -> ast.PackageImport:
         package = ".".join(part.name for part in c[1].parts)
-        return ast.PackageImport(package, tuple(c[3:]), self.cover(c[0], c[-1]))
+        names = tuple(self._name(n) for n in c[3:])
+        return ast.PackageImport(package, names, self.cover(c[0], c[-1]))
 
     def python_decl(self, c: _Children) -> ast.PythonDecl:
         module, function = self._module_function(c[1], "python")
@@ -750,11 +758,11 @@ class _Builder:
         return module, dotted.parts[-1]
 
     def param(self, c: _Children) -> ast.Param:
-        return ast.Param(c[0], c[1], self.cover(c[0], c[1]))
+        return ast.Param(self._name(c[0]), c[1], self.cover(c[0], c[1]))
 
     def action(self, c: _Children) -> ast.Action:
         return ast.Action(
-            name=c[1],
+            name=self._name(c[1]),
             meta=next((x for x in c if isinstance(x, ast.Meta)), None),
             inputs=tuple(x for x in c if isinstance(x, ast.Input)),
             outputs=tuple(x for x in c if isinstance(x, ast.Output)),
@@ -765,7 +773,7 @@ class _Builder:
 
     def flow(self, c: _Children) -> ast.Flow:
         return ast.Flow(
-            name=c[1],
+            name=self._name(c[1]),
             meta=next((x for x in c if isinstance(x, ast.Meta)), None),
             handlers=tuple(x for x in c if isinstance(x, ast.Handler)),
             steps=tuple(x for x in c if isinstance(x, _STEP_TYPES)),
@@ -784,18 +792,19 @@ class _Builder:
         default = rest.pop(0) if rest and not isinstance(rest[0], Token) else None
         configurable = bool(rest)
         label = rest[1] if len(rest) > 1 else None
-        return ast.Input(c[1], c[2], default, configurable, label, self.cover(c[0], c[-1]))
+        name = self._name(c[1])
+        return ast.Input(name, c[2], default, configurable, label, self.cover(c[0], c[-1]))
 
     def output(self, c: _Children) -> ast.Output:
         fields = tuple(x for x in c if isinstance(x, ast.FieldType))
-        return ast.Output(c[1], fields, self.cover(c[0], c[-1]))
+        return ast.Output(self._name(c[1]), fields, self.cover(c[0], c[-1]))
 
     def handler(self, c: _Children) -> ast.Handler:
-        return ast.Handler(c[1], c[3], self.cover(c[0], c[3]))
+        return ast.Handler(self._name(c[1]), c[3], self.cover(c[0], c[3]))
 
     def target(self, c: _Children) -> ast.Target:
         args = tuple(x for x in c if isinstance(x, ast.Arg)) if len(c) > 1 else None
-        return ast.Target(c[0], args, self.cover(c[0], c[-1]))
+        return ast.Target(self._name(c[0]), args, self.cover(c[0], c[-1]))
 
     def arg(self, c: _Children) -> ast.Arg:
         return ast.Arg(c[0], c[1], self.cover(c[0], c[1]))
@@ -824,7 +833,7 @@ class _Builder:
         clauses = _Clauses(self, "collect", c[5:] if has_options else c[3:])
         return ast.Collect(
             labels=(),
-            var=c[1],
+            var=self._name(c[1]),
             type=c[2],
             options=options,
             prompt=self._required(clauses, "prompt", c[0], "collect"),
@@ -842,7 +851,7 @@ class _Builder:
         body: _Map | None = clauses.get("body")
         return ast.Request(
             labels=(),
-            var=c[1],
+            var=self._name(c[1]),
             method=ast.HttpMethod(str(c[2].value)),
             url=c[3],
             headers=headers.entries if headers else (),
@@ -864,17 +873,19 @@ class _Builder:
     def run(self, c: _Children) -> ast.Run:
         args = tuple(x for x in c if isinstance(x, ast.Arg))
         handlers = tuple(x for x in c if isinstance(x, ast.Handler))
-        return ast.Run((), c[1], c[2], args, handlers, self.cover(c[0], c[-1]))
+        var, action = self._name(c[1]), self._name(c[2])
+        return ast.Run((), var, action, args, handlers, self.cover(c[0], c[-1]))
 
     def code(self, c: _Children) -> ast.Code:
         module, function = self._module_function(c[2], "code")
         args = tuple(x for x in c if isinstance(x, ast.Arg))
         handlers = [x for x in c if isinstance(x, ast.Handler)]
         on_error = self._handler(handlers, "error", "code")
-        return ast.Code((), c[1], module, function, args, on_error, self.cover(c[0], c[-1]))
+        span = self.cover(c[0], c[-1])
+        return ast.Code((), self._name(c[1]), module, function, args, on_error, span)
 
     def set(self, c: _Children) -> ast.Set:
-        return ast.Set((), c[1], c[2], self.cover(c[0], c[2]))
+        return ast.Set((), self._name(c[1]), c[2], self.cover(c[0], c[2]))
 
     def if_step(self, c: _Children) -> ast.If:
         return ast.If((), c[1], c[3], self.cover(c[0], c[3]))
@@ -908,7 +919,7 @@ class _Builder:
 
     def exit(self, c: _Children) -> ast.Exit:
         args = tuple(x for x in c if isinstance(x, ast.Arg))
-        return ast.Exit((), c[1], args, self.cover(c[0], c[-1]))
+        return ast.Exit((), self._name(c[1]), args, self.cover(c[0], c[-1]))
 
     # ---- types
 
@@ -991,7 +1002,7 @@ class _Builder:
         return ast.BoolLit(False, self.span_of(c[0]))
 
     def name_ref(self, c: _Children) -> ast.Name:
-        ident: ast.Ident = c[0]
+        ident = self._name(c[0])
         return ast.Name(ident, ident.span)
 
     def call_ref(self, c: _Children) -> ast.Name:
@@ -1130,9 +1141,7 @@ class _StringDecoder:
         if match is None:
             return None
         names = match.group(1).split(".")
-        if len(names) > MAX_NESTING or any(
-            name in self.builder.keywords for name in names if name != "call"
-        ):
+        if len(names) > MAX_NESTING or (names[0] in self.builder.keywords and names[0] != "call"):
             return None
         position = offset + match.start(1)
         expr: ast.Name | ast.FieldAccess | None = None

@@ -203,3 +203,21 @@ def test_input_forms() -> None:
     flags = [(i.default is not None, i.configurable, i.label is not None) for i in action.inputs]
     assert flags == [(False, False, False), (True, False, False), (False, True, False),
                      (True, True, True)]  # fmt: skip
+
+
+def test_fields_and_argument_names_may_be_keywords_as_json_fields_may() -> None:
+    (action,) = parse_text(
+        "action A {\n"
+        "  output Sent(to: text, body: text)\n"
+        '  request r = GET "u" expect { from: text, body: { in: number } }\n'
+        '    on error -> Sent(to = "x", body = "y")\n'
+        '  talk "{{ r.body.in }} from {{ r.from }}"\n'
+        "  exit Sent(to = r.from, body = r.body)\n"
+        "}\n"
+    ).actions
+    assert [f.name.name for f in action.outputs[0].fields] == ["to", "body"]
+    talk = action.steps[1]
+    assert isinstance(talk, ast.Talk) and isinstance(talk.text, ast.StringLit)
+    template = talk.text.parts[0]
+    assert isinstance(template, ast.TemplatePart) and isinstance(template.expr, ast.FieldAccess)
+    assert template.expr.field.name == "in"
