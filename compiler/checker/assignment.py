@@ -25,7 +25,7 @@ from .. import ast
 from .. import types as ty
 from ..diagnostics import Diagnostic, Note, error
 from ..graph import BodyKind, Edge, EdgeKind, FlowGraph
-from .body import Use
+from .expressions import Use
 from .model import Variable, VariableKind
 from .paths import reachable_steps, step_keyword
 

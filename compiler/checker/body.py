@@ -1,9 +1,11 @@
-"""Names and types inside one body: variables, expressions, arguments, and where secrets go.
+"""Names and types inside one body: variables, steps, arguments, and where secrets go.
 
 The checker walks the steps of a body in source order. It gives every variable
-one type (from its `collect`, `request ... expect`, `run`, `code` or `set`),
-types every expression, and records each variable use with the step it occurs
-in, for the definite-assignment analysis that runs on the flow graph afterwards.
+one type (from its input, `collect`, `request ... expect`, `run`, `code` or
+`set`), checks what each step does with its values (arguments against inputs,
+parameters and output fields; numbers, addresses, URLs; secrets never spoken),
+and has expressions.py type every expression and record each variable read for
+the definite-assignment analysis that runs on the flow graph afterwards.
 """
 
 from __future__ import annotations
@@ -18,21 +20,8 @@ from ..diagnostics import Diagnostic, Note, did_you_mean, error
 from ..graph import Body, BodyKind, Destination, Leave
 from ..resolve import ActionRef, ModuleScope, Symbol
 from ..source import Span
+from .expressions import ExpressionTyper, Use, article, names_read
 from .model import Variable, VariableKind
-
-
-@dataclass(frozen=True, slots=True)
-class Use:
-    """A variable read by a step: `root` or `root.field...`."""
-
-    root: str
-    field: str | None
-    span: Span
-    # Inside the left side of `??`: an unassigned value is fine there.
-    guarded: bool
-    # In the arguments of a handler's target (`on Fail -> Fail(reason = r.why)`): read
-    # on that handler's edge, after the step, rather than before the step.
-    clause: ast.Handler | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +61,8 @@ class BodyFacts:
 
 
 class BodyChecker:
+    """Checks one body; `check` returns what the later analyses need."""
+
     def __init__(
         self,
         body: Body,
@@ -83,17 +74,10 @@ class BodyChecker:
         self.body = body
         self.scope = scope
         self.run_actions = run_actions
-        self.elsewhere = elsewhere
         self.diagnostics: list[Diagnostic] = []
         self.variables: dict[str, Variable] = dict(inherited)
         self.python_calls: dict[ast.Code, ast.PythonDecl] = {}
-        self.uses: list[list[Use]] = [[] for _ in body.steps]
-        self.handler_uses: list[Use] = []
-        self._clause: ast.Handler | None = None
-        self._quiet = False
-        self._reported_names: set[str] = set()
-        self._pending_sets: set[str] = set()
-        self._step = 0
+        self.expressions = ExpressionTyper(body, self.variables, elsewhere)
 
     @property
     def in_after_call(self) -> bool:
@@ -101,28 +85,33 @@ class BodyChecker:
 
     def check(self, targets: Mapping[ast.Target, Destination]) -> BodyFacts:
         own_start = set(self.variables)
-        if isinstance(self.body.owner, ast.Action) and not self.in_after_call:
-            self._declare_inputs(self.body.owner)
+        if isinstance(self.body.owner, ast.Action):
+            self._declare_interface(self.body.owner)
         for step in self.body.steps:
             self._declare_from_step(step)
-        self._step = -1  # uses in default handlers belong to no single step
+        self.expressions.step = -1  # uses in default handlers belong to no single step
         for handler in self.body.handlers:
             self._check_target(handler.target, targets, handler)
         for index, step in enumerate(self.body.steps):
-            self._step = index
+            self.expressions.step = index
             self._check_step(step, targets)
         assigned = [
             name
             for name, var in self.variables.items()
             if var.kind is not VariableKind.INPUT and name not in own_start
         ]
+        self.diagnostics += self.expressions.diagnostics
         return BodyFacts(
-            self.variables, self.uses, self.handler_uses, [*own_start, *assigned]
+            self.variables,
+            self.expressions.uses,
+            self.expressions.handler_uses,
+            [*own_start, *assigned],
         )
 
     # -- variables -------------------------------------------------------------
 
-    def _declare_inputs(self, action: ast.Action) -> None:
+    def _declare_interface(self, action: ast.Action) -> None:
+        """The action's outputs (each once, fields once) and its inputs, as variables."""
         for out in action.outputs:
             self._check_duplicate_fields(out.fields, f"output '{out.name.name}'")
         seen: dict[str, ast.Output] = {}
@@ -145,7 +134,7 @@ class BodyChecker:
             )
 
     def _check_default(self, inp: ast.Input, declared: ty.Type) -> None:
-        read = next(_names_read(inp.default), None) if inp.default is not None else None
+        read = next(names_read(inp.default), None) if inp.default is not None else None
         if read is not None:
             self.diagnostics.append(
                 error(
@@ -186,7 +175,7 @@ class BodyChecker:
                 self._declare(step.var, returns, VariableKind.CODE)
             case ast.Set():
                 # Typed when its value is checked; until then a use of it reads as json.
-                self._pending_sets.add(step.var.name)
+                self.expressions.pending_sets.add(step.var.name)
             case _:
                 pass
 
@@ -229,7 +218,8 @@ class BodyChecker:
                 error(
                     "E0503",
                     var.span,
-                    f"'{name}' holds {_a(existing.type)} and cannot also hold {_a(new)}",
+                    f"'{name}' holds {article(existing.type)} and cannot also hold "
+                    f"{article(new)}",
                     notes=[Note(f"'{name}' gets its type ({ty.display(existing.type)}) here",
                                 existing.span)],
                     help="a variable keeps one type; use a new name for this value",
@@ -254,7 +244,7 @@ class BodyChecker:
             case ast.Code():
                 self._check_code(step)
             case ast.Set():
-                value = self.type_of(step.value)
+                value = self.expressions.type_of(step.value)
                 self._declare(step.var, value, VariableKind.SET)
             case ast.If():
                 self._condition(step.condition)
@@ -332,7 +322,7 @@ class BodyChecker:
                         "E0515",
                         step.options.span,
                         f"options need a text answer, but 'collect {step.var.name}' asks for "
-                        f"{_a(ty.from_syntax(step.type))}",
+                        f"{article(ty.from_syntax(step.type))}",
                         help=f"write `collect {step.var.name}: text in [...]`",
                     )
                 )
@@ -345,10 +335,10 @@ class BodyChecker:
 
     def _check_request(self, step: ast.Request) -> None:
         self._check_counts(step.retries, 0, "retries", step.timeout)
-        url = self.type_of(step.url)
+        url = self.expressions.type_of(step.url)
         if not ty.is_assignable(url, ty.TEXT) and url != ty.SECRET:
             self._mismatch(step.url, url, ty.TEXT, "a request URL")
-        for span in self._secret_spans(step.url):
+        for span in self.expressions.secret_spans(step.url):
             self.diagnostics.append(
                 error(
                     "E0602",
@@ -360,18 +350,18 @@ class BodyChecker:
             )
         for entry in (*step.headers, *step.query, *(step.body or ())):
             self._check_key(entry.key)
-            self.type_of(entry.value)
+            self.expressions.type_of(entry.value)
 
     def _check_key(self, key: ast.StringLit) -> None:
         for part in key.parts:
             if isinstance(part, ast.TemplatePart):
-                self.type_of(part.expr, in_template=True)
+                self.expressions.type_of(part.expr, in_template=True)
 
     def _check_run(self, run: ast.Run) -> None:
         symbol = self.run_actions.get(run)
         if not isinstance(symbol, ActionRef):
             for arg in run.args:
-                self.type_of(arg.value)
+                self.expressions.type_of(arg.value)
             return
         params = [
             Param(
@@ -389,7 +379,7 @@ class BodyChecker:
         decl = self.python_calls.get(code)
         if decl is None:
             for arg in code.args:
-                self.type_of(arg.value)
+                self.expressions.type_of(arg.value)
             return
         params = [
             Param(p.name.name, ty.from_syntax(p.type), True, False, p.name.span)
@@ -412,14 +402,14 @@ class BodyChecker:
         targets: Mapping[ast.Target, Destination],
         clause: ast.Handler | None = None,
     ) -> None:
-        self._clause = clause
+        self.expressions.clause = clause
         destination = targets.get(target)
         if isinstance(destination, Leave):
             self._check_output_args(target.args or (), destination.output, target.name.span)
         elif target.args is not None:
             for arg in target.args:
-                self.type_of(arg.value)
-        self._clause = None
+                self.expressions.type_of(arg.value)
+        self.expressions.clause = None
 
     def _check_output_args(
         self, args: Sequence[ast.Arg], output: ast.Output, at: Span
@@ -444,7 +434,7 @@ class BodyChecker:
         given: dict[str, ast.Arg] = {}
         for arg in args:
             name = arg.name.name
-            actual = self.type_of(arg.value)
+            actual = self.expressions.type_of(arg.value)
             if name in given:
                 self.diagnostics.append(
                     _duplicate("E0111", "argument", arg.name, given[name].name.span, "given")
@@ -465,19 +455,19 @@ class BodyChecker:
     # -- expressions ---------------------------------------------------------------
 
     def _condition(self, expr: ast.Expr) -> None:
-        found = self.type_of(expr)
+        found = self.expressions.type_of(expr)
         if found not in (ty.BOOL, ty.JSON):
             self.diagnostics.append(
                 error(
                     "E0504",
                     expr.span,
-                    f"a condition must be a bool, but this is {_a(found)}",
+                    f"a condition must be a bool, but this is {article(found)}",
                     help="compare it with something, e.g. `x == \"yes\"`",
                 )
             )
 
     def _expect(self, expr: ast.Expr, expected: ty.Type, what: str) -> None:
-        actual = self.type_of(expr)
+        actual = self.expressions.type_of(expr)
         if not self._fits(expr, actual, expected):
             self._mismatch(expr, actual, expected, what)
 
@@ -486,7 +476,7 @@ class BodyChecker:
             error(
                 "E0514",
                 expr.span,
-                f"{what} must be {_a(expected)}, but this is {_a(actual)}",
+                f"{what} must be {article(expected)}, but this is {article(actual)}",
                 help=_conversion_help(actual, expected),
             )
         )
@@ -506,8 +496,8 @@ class BodyChecker:
 
     def _spoken(self, expr: ast.Expr, where: str) -> None:
         """Type an expression whose value is said, shown or sent: no secret may be in it."""
-        self.type_of(expr)
-        for span in self._secret_spans(expr):
+        self.expressions.type_of(expr)
+        for span in self.expressions.secret_spans(expr):
             self.diagnostics.append(
                 error(
                     "E0601",
@@ -519,259 +509,6 @@ class BodyChecker:
                 )
             )
 
-    def _secret_spans(self, expr: ast.Expr) -> list[Span]:
-        if isinstance(expr, ast.StringLit):
-            return [
-                part.span
-                for part in expr.parts
-                if isinstance(part, ast.TemplatePart)
-                and ty.holds_secret(self._quiet_type(part.expr))
-            ]
-        return [expr.span] if ty.holds_secret(self._quiet_type(expr)) else []
-
-    def _quiet_type(self, expr: ast.Expr) -> ty.Type:
-        """The type of an expression already checked, without reporting or recording again."""
-        saved = self.diagnostics
-        self.diagnostics, self._quiet = [], True
-        try:
-            return self.type_of(expr)
-        finally:
-            self.diagnostics, self._quiet = saved, False
-
-    def type_of(
-        self, expr: ast.Expr, *, guarded: bool = False, in_template: bool = False
-    ) -> ty.Type:
-        match expr:
-            case ast.StringLit():
-                return self._string(expr, guarded)
-            case ast.NumberLit():
-                return ty.NUMBER
-            case ast.BoolLit():
-                return ty.BOOL
-            case ast.DurationLit():
-                return ty.DURATION
-            case ast.ListLit():
-                return self._list(expr, guarded)
-            case ast.Name() | ast.FieldAccess() | ast.IndexAccess():
-                self._record_use(expr, guarded)
-                return self._path_type(expr) or ty.JSON
-            case ast.Compare():
-                return self._compare(expr, guarded)
-            case ast.Logic():
-                for side in (expr.left, expr.right):
-                    self._bool_operand(side, expr.op.value, guarded)
-                return ty.BOOL
-            case ast.Not():
-                self._bool_operand(expr.operand, "not", guarded)
-                return ty.BOOL
-            case ast.Fallback():
-                return self._fallback(expr, in_template)
-            case ast.EnvRef():
-                return ty.from_syntax(expr.as_type) if expr.as_type is not None else ty.SECRET
-
-    def _string(self, expr: ast.StringLit, guarded: bool) -> ty.Type:
-        found = ty.TEXT
-        for part in expr.parts:
-            if isinstance(part, ast.TemplatePart):
-                inner = self.type_of(part.expr, guarded=guarded, in_template=True)
-                # Rendering a secret into a text keeps it secret.
-                if ty.holds_secret(inner):
-                    found = ty.SECRET
-        return found
-
-    def _list(self, expr: ast.ListLit, guarded: bool) -> ty.Type:
-        element: ty.Type | None = None
-        for item in expr.items:
-            item_type = self.type_of(item, guarded=guarded)
-            element = item_type if element is None else (ty.join(element, item_type) or ty.JSON)
-        return ty.ListOf(element or ty.JSON)
-
-    def _bool_operand(self, expr: ast.Expr, op: str, guarded: bool) -> None:
-        found = self.type_of(expr, guarded=guarded)
-        if found not in (ty.BOOL, ty.JSON):
-            self.diagnostics.append(
-                error(
-                    "E0504",
-                    expr.span,
-                    f"'{op}' needs a bool, but this is {_a(found)}",
-                    help="compare it with something first, e.g. `x == \"yes\"`",
-                )
-            )
-
-    def _compare(self, expr: ast.Compare, guarded: bool) -> ty.Type:
-        left = self.type_of(expr.left, guarded=guarded)
-        right = self.type_of(expr.right, guarded=guarded)
-        op = expr.op
-        if op in (ast.CompareOp.EQ, ast.CompareOp.NE):
-            if not ty.comparable(left, right):
-                self.diagnostics.append(_unrelated(expr, left, right))
-        elif op is ast.CompareOp.IN:
-            if not _membership_ok(left, right):
-                self.diagnostics.append(
-                    error(
-                        "E0507",
-                        expr.span,
-                        f"'in' looks for {_a(left)} in {_a(right)}, which cannot hold it",
-                        help="the right side of `in` is a list like `[\"a\", \"b\"]`",
-                    )
-                )
-        elif not (ty.is_ordered(left) and ty.is_ordered(right) and ty.comparable(left, right)):
-            self.diagnostics.append(
-                error(
-                    "E0507",
-                    expr.span,
-                    f"'{op.value}' cannot order {_a(left)} and {_a(right)}",
-                    help="order numbers, dates, times, datetimes or texts, each with its own kind",
-                )
-            )
-        return ty.BOOL
-
-    def _fallback(self, expr: ast.Fallback, in_template: bool) -> ty.Type:
-        left = self.type_of(expr.left, guarded=True, in_template=in_template)
-        right = self.type_of(expr.right, in_template=in_template)
-        joined = ty.join(left, right)
-        if joined is not None:
-            return joined
-        if in_template:
-            # Both sides are rendered as text anyway: `{{score ?? "none"}}` is fine.
-            return ty.SECRET if ty.holds_secret(left) or ty.holds_secret(right) else ty.TEXT
-        self.diagnostics.append(
-            error(
-                "E0505",
-                expr.span,
-                f"the two sides of '??' have different types: {ty.display(left)} and "
-                f"{ty.display(right)}",
-                help=f"make the fallback {_a(left)}",
-            )
-        )
-        return left
-
-    # -- paths -------------------------------------------------------------------
-
-    def _record_use(
-        self, expr: ast.Name | ast.FieldAccess | ast.IndexAccess, guarded: bool
-    ) -> None:
-        if self._quiet:
-            return
-        chain: list[ast.Expr] = [expr]
-        while isinstance(chain[-1], ast.FieldAccess | ast.IndexAccess):
-            inner = chain[-1]
-            assert isinstance(inner, ast.FieldAccess | ast.IndexAccess)
-            chain.append(inner.target)
-        root = chain[-1]
-        if not isinstance(root, ast.Name):
-            return
-        first = chain[-2] if len(chain) > 1 else None
-        field = first.field.name if isinstance(first, ast.FieldAccess) else None
-        use = Use(root.ident.name, field, expr.span, guarded, self._clause)
-        if self._step < 0:
-            self.handler_uses.append(use)
-        else:
-            self.uses[self._step].append(use)
-
-    def _path_type(self, expr: ast.Expr) -> ty.Type | None:
-        """The type of a path; None when a mistake in it was already reported."""
-        if isinstance(expr, ast.Name):
-            return self._variable_type(expr.ident)
-        if isinstance(expr, ast.FieldAccess):
-            base = self._path_type(expr.target)
-            return None if base is None else self._field_type(expr, base)
-        if isinstance(expr, ast.IndexAccess):
-            base = self._path_type(expr.target)
-            if base is None or base == ty.JSON:
-                return base
-            if isinstance(base, ty.ListOf):
-                return base.element
-            self.diagnostics.append(
-                error("E0506", expr.span, f"{_a(base)} cannot be indexed",
-                      help="only lists (and json) hold items at positions")
-            )
-            return None
-        return self.type_of(expr)
-
-    def _variable_type(self, ident: ast.Ident) -> ty.Type | None:
-        if ident.name == "call":
-            return ty.CALL
-        var = self.variables.get(ident.name)
-        if var is not None:
-            return var.type
-        if ident.name in self._pending_sets:
-            return ty.JSON
-        if ident.name not in self._reported_names:
-            self._reported_names.add(ident.name)
-            self.diagnostics.append(self._undefined(ident))
-        return None
-
-    def _undefined(self, ident: ast.Ident) -> Diagnostic:
-        name = ident.name
-        notes: list[Note] = []
-        suggestion = did_you_mean(name, [*self.variables, "call"])
-        hint = f"did you mean '{suggestion}'?" if suggestion else None
-        owner = self.elsewhere(name)
-        if owner is not None:
-            notes.append(Note(f"'{name}' is a variable of {owner}"))
-            if self.body.kind is BodyKind.ACTION:
-                hint = hint or f"an action sees only its inputs: add `input {name}: <type>` " \
-                    "and pass it at the run"
-        return error(
-            "E0101",
-            ident.span,
-            f"there is no variable '{name}' in {self.body.describe()}",
-            notes=notes,
-            help=hint,
-        )
-
-    def _field_type(self, expr: ast.FieldAccess, base: ty.Type) -> ty.Type | None:
-        name = expr.field.name
-        if base == ty.JSON:
-            return ty.JSON
-        if base is ty.CALL and name == "outcome" and not self.in_after_call:
-            self.diagnostics.append(
-                error(
-                    "E0605",
-                    expr.span,
-                    "'call.outcome' is known only once the call is over",
-                    help="read it in the flow's 'after call { ... }' block",
-                )
-            )
-            return None
-        if isinstance(base, ty.Record | ty.RunResult):
-            found = base.field(name)
-            if found is not None:
-                return found
-            names = base.field_names if isinstance(base, ty.RunResult) else [
-                n for n, _ in base.fields]
-            self.diagnostics.append(_unknown_field(expr, base, names))
-            return None
-        self.diagnostics.append(
-            error("E0506", expr.field.span, f"{_a(base)} has no fields",
-                  help=f"'.{name}' reads a field of a record (or of json)")
-        )
-        return None
-
-
-def _names_read(expr: ast.Expr) -> Iterator[ast.Name]:
-    """The variables an expression reads (`call` is not a variable)."""
-    match expr:
-        case ast.Name():
-            if expr.ident.name != "call":
-                yield expr
-        case ast.FieldAccess() | ast.IndexAccess():
-            yield from _names_read(expr.target)
-        case ast.StringLit():
-            for part in expr.parts:
-                if isinstance(part, ast.TemplatePart):
-                    yield from _names_read(part.expr)
-        case ast.ListLit():
-            for item in expr.items:
-                yield from _names_read(item)
-        case ast.Compare() | ast.Logic() | ast.Fallback():
-            yield from _names_read(expr.left)
-            yield from _names_read(expr.right)
-        case ast.Not():
-            yield from _names_read(expr.operand)
-        case _:
-            pass
 
 
 def _targets_of(step: ast.Step) -> Iterator[tuple[ast.Target, ast.Handler | None]]:
@@ -802,24 +539,6 @@ _WHERE = {
 }
 
 
-def _a(t: ty.Type) -> str:
-    """'a text', 'an email', 'a list[text]', 'the result of X'."""
-    shown = ty.display(t)
-    if isinstance(t, ty.RunResult):
-        return shown
-    if isinstance(t, ty.Record):
-        return f"a record {shown}"
-    return f"{'an' if shown[0] in 'aeiou' else 'a'} {shown}"
-
-
-def _membership_ok(left: ty.Type, right: ty.Type) -> bool:
-    if right == ty.JSON:
-        return True
-    if isinstance(right, ty.ListOf):
-        return ty.comparable(left, right.element)
-    return right == ty.TEXT and ty.is_assignable(left, ty.TEXT)
-
-
 def _conversion_help(actual: ty.Type, expected: ty.Type) -> str | None:
     if actual == ty.SECRET:
         return "a secret can go only where a secret is expected (a `secret` input, " \
@@ -842,35 +561,6 @@ def _duplicate(
         f"the {what} '{name.name}' is {verb} twice",
         notes=[Note(f"first {verb} here", first)],
         help="remove or rename one of them",
-    )
-
-
-def _unrelated(expr: ast.Compare, left: ty.Type, right: ty.Type) -> Diagnostic:
-    return error(
-        "E0501",
-        expr.span,
-        f"'{expr.op.value}' compares {_a(left)} with {_a(right)}: they can never be equal",
-        help="compare values of the same type",
-    )
-
-
-def _unknown_field(
-    expr: ast.FieldAccess, base: ty.Record | ty.RunResult, names: Sequence[str]
-) -> Diagnostic:
-    name = expr.field.name
-    suggestion = did_you_mean(name, names)
-    if isinstance(base, ty.RunResult):
-        message = f"no output of {base.action} has a field '{name}'"
-    elif base is ty.CALL:
-        message = f"'call' has no field '{name}'"
-    else:
-        message = f"the record {ty.display(base)} has no field '{name}'"
-    return error(
-        "E0502",
-        expr.field.span,
-        message,
-        notes=[Note(f"its fields: {', '.join(names) or 'none'}")],
-        help=f"did you mean '{suggestion}'?" if suggestion else None,
     )
 
 
@@ -915,7 +605,8 @@ def _mistyped_arg(
     return error(
         "E0513",
         arg.value.span,
-        f"the {noun} '{param.name}' of {owner} is {_a(param.type)}, but this is {_a(actual)}",
+        f"the {noun} '{param.name}' of {owner} is {article(param.type)}, "
+        f"but this is {article(actual)}",
         notes=[Note(f"'{param.name}' declared here", param.span)],
         help=_conversion_help(actual, param.type),
     )

@@ -1,0 +1,365 @@
+"""Typing the expressions of one body, and recording which variables each step reads.
+
+Every expression gets a type (types.py); a mistake in it is reported once and
+the expression then counts as `json`, which fits anywhere, so that one mistake
+does not cascade. Each read of a variable is recorded as a `Use` with the step
+(or default handler) it belongs to, for the definite-assignment analysis.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+
+from .. import ast
+from .. import types as ty
+from ..diagnostics import Diagnostic, Note, did_you_mean, error
+from ..graph import Body, BodyKind
+from ..source import Span
+from .model import Variable
+
+
+@dataclass(frozen=True, slots=True)
+class Use:
+    """A variable read by a step: `root` or `root.field...`."""
+
+    root: str
+    field: str | None
+    span: Span
+    # Inside the left side of `??`: an unassigned value is fine there.
+    guarded: bool
+    # In the arguments of a handler's target (`on Fail -> Fail(reason = r.why)`): read
+    # on that handler's edge, after the step, rather than before the step.
+    clause: ast.Handler | None
+
+
+class ExpressionTyper:
+    """Types expressions against a body's variables (a dict the body checker fills)."""
+
+    def __init__(
+        self,
+        body: Body,
+        variables: dict[str, Variable],
+        elsewhere: Callable[[str], str | None],
+    ) -> None:
+        self.body = body
+        self.variables = variables
+        self.elsewhere = elsewhere
+        self.diagnostics: list[Diagnostic] = []
+        self.uses: list[list[Use]] = [[] for _ in body.steps]
+        self.handler_uses: list[Use] = []
+        # Where reads are recorded: the step being checked (-1: a default handler), and
+        # the handler whose target arguments are being typed.
+        self.step = 0
+        self.clause: ast.Handler | None = None
+        # Variables assigned by a `set` not yet typed (they read as json until then).
+        self.pending_sets: set[str] = set()
+        self._quiet = False
+        self._reported_names: set[str] = set()
+
+    @property
+    def in_after_call(self) -> bool:
+        return self.body.kind is BodyKind.AFTER_CALL
+
+    def secret_spans(self, expr: ast.Expr) -> list[Span]:
+        if isinstance(expr, ast.StringLit):
+            return [
+                part.span
+                for part in expr.parts
+                if isinstance(part, ast.TemplatePart)
+                and ty.holds_secret(self.quiet_type(part.expr))
+            ]
+        return [expr.span] if ty.holds_secret(self.quiet_type(expr)) else []
+
+    def quiet_type(self, expr: ast.Expr) -> ty.Type:
+        """The type of an expression already checked, without reporting or recording again."""
+        saved = self.diagnostics
+        self.diagnostics, self._quiet = [], True
+        try:
+            return self.type_of(expr)
+        finally:
+            self.diagnostics, self._quiet = saved, False
+
+    def type_of(
+        self, expr: ast.Expr, *, guarded: bool = False, in_template: bool = False
+    ) -> ty.Type:
+        match expr:
+            case ast.StringLit():
+                return self._string(expr, guarded)
+            case ast.NumberLit():
+                return ty.NUMBER
+            case ast.BoolLit():
+                return ty.BOOL
+            case ast.DurationLit():
+                return ty.DURATION
+            case ast.ListLit():
+                return self._list(expr, guarded)
+            case ast.Name() | ast.FieldAccess() | ast.IndexAccess():
+                self._record_use(expr, guarded)
+                return self._path_type(expr) or ty.JSON
+            case ast.Compare():
+                return self._compare(expr, guarded)
+            case ast.Logic():
+                for side in (expr.left, expr.right):
+                    self._bool_operand(side, expr.op.value, guarded)
+                return ty.BOOL
+            case ast.Not():
+                self._bool_operand(expr.operand, "not", guarded)
+                return ty.BOOL
+            case ast.Fallback():
+                return self._fallback(expr, in_template)
+            case ast.EnvRef():
+                return ty.from_syntax(expr.as_type) if expr.as_type is not None else ty.SECRET
+
+    def _string(self, expr: ast.StringLit, guarded: bool) -> ty.Type:
+        found = ty.TEXT
+        for part in expr.parts:
+            if isinstance(part, ast.TemplatePart):
+                inner = self.type_of(part.expr, guarded=guarded, in_template=True)
+                # Rendering a secret into a text keeps it secret.
+                if ty.holds_secret(inner):
+                    found = ty.SECRET
+        return found
+
+    def _list(self, expr: ast.ListLit, guarded: bool) -> ty.Type:
+        element: ty.Type | None = None
+        for item in expr.items:
+            item_type = self.type_of(item, guarded=guarded)
+            element = item_type if element is None else (ty.join(element, item_type) or ty.JSON)
+        return ty.ListOf(element or ty.JSON)
+
+    def _bool_operand(self, expr: ast.Expr, op: str, guarded: bool) -> None:
+        found = self.type_of(expr, guarded=guarded)
+        if found not in (ty.BOOL, ty.JSON):
+            self.diagnostics.append(
+                error(
+                    "E0504",
+                    expr.span,
+                    f"'{op}' needs a bool, but this is {article(found)}",
+                    help="compare it with something first, e.g. `x == \"yes\"`",
+                )
+            )
+
+    def _compare(self, expr: ast.Compare, guarded: bool) -> ty.Type:
+        left = self.type_of(expr.left, guarded=guarded)
+        right = self.type_of(expr.right, guarded=guarded)
+        op = expr.op
+        if op in (ast.CompareOp.EQ, ast.CompareOp.NE):
+            if not ty.comparable(left, right):
+                self.diagnostics.append(_unrelated(expr, left, right))
+        elif op is ast.CompareOp.IN:
+            if not _membership_ok(left, right):
+                self.diagnostics.append(
+                    error(
+                        "E0507",
+                        expr.span,
+                        f"'in' looks for {article(left)} in {article(right)}, which cannot hold it",
+                        help="the right side of `in` is a list like `[\"a\", \"b\"]`",
+                    )
+                )
+        elif not (ty.is_ordered(left) and ty.is_ordered(right) and ty.comparable(left, right)):
+            self.diagnostics.append(
+                error(
+                    "E0507",
+                    expr.span,
+                    f"'{op.value}' cannot order {article(left)} and {article(right)}",
+                    help="order numbers, dates, times, datetimes or texts, each with its own kind",
+                )
+            )
+        return ty.BOOL
+
+    def _fallback(self, expr: ast.Fallback, in_template: bool) -> ty.Type:
+        left = self.type_of(expr.left, guarded=True, in_template=in_template)
+        right = self.type_of(expr.right, in_template=in_template)
+        joined = ty.join(left, right)
+        if joined is not None:
+            return joined
+        if in_template:
+            # Both sides are rendered as text anyway: `{{score ?? "none"}}` is fine.
+            return ty.SECRET if ty.holds_secret(left) or ty.holds_secret(right) else ty.TEXT
+        self.diagnostics.append(
+            error(
+                "E0505",
+                expr.span,
+                f"the two sides of '??' have different types: {ty.display(left)} and "
+                f"{ty.display(right)}",
+                help=f"make the fallback {article(left)}",
+            )
+        )
+        return left
+
+    # -- paths -------------------------------------------------------------------
+
+    def _record_use(
+        self, expr: ast.Name | ast.FieldAccess | ast.IndexAccess, guarded: bool
+    ) -> None:
+        if self._quiet:
+            return
+        chain: list[ast.Expr] = [expr]
+        while isinstance(chain[-1], ast.FieldAccess | ast.IndexAccess):
+            inner = chain[-1]
+            assert isinstance(inner, ast.FieldAccess | ast.IndexAccess)
+            chain.append(inner.target)
+        root = chain[-1]
+        if not isinstance(root, ast.Name):
+            return
+        first = chain[-2] if len(chain) > 1 else None
+        field = first.field.name if isinstance(first, ast.FieldAccess) else None
+        use = Use(root.ident.name, field, expr.span, guarded, self.clause)
+        if self.step < 0:
+            self.handler_uses.append(use)
+        else:
+            self.uses[self.step].append(use)
+
+    def _path_type(self, expr: ast.Expr) -> ty.Type | None:
+        """The type of a path; None when a mistake in it was already reported."""
+        if isinstance(expr, ast.Name):
+            return self._variable_type(expr.ident)
+        if isinstance(expr, ast.FieldAccess):
+            base = self._path_type(expr.target)
+            return None if base is None else self._field_type(expr, base)
+        if isinstance(expr, ast.IndexAccess):
+            base = self._path_type(expr.target)
+            if base is None or base == ty.JSON:
+                return base
+            if isinstance(base, ty.ListOf):
+                return base.element
+            self.diagnostics.append(
+                error("E0506", expr.span, f"{article(base)} cannot be indexed",
+                      help="only lists (and json) hold items at positions")
+            )
+            return None
+        return self.type_of(expr)
+
+    def _variable_type(self, ident: ast.Ident) -> ty.Type | None:
+        if ident.name == "call":
+            return ty.CALL
+        var = self.variables.get(ident.name)
+        if var is not None:
+            return var.type
+        if ident.name in self.pending_sets:
+            return ty.JSON
+        if ident.name not in self._reported_names:
+            self._reported_names.add(ident.name)
+            self.diagnostics.append(self._undefined(ident))
+        return None
+
+    def _undefined(self, ident: ast.Ident) -> Diagnostic:
+        name = ident.name
+        notes: list[Note] = []
+        suggestion = did_you_mean(name, [*self.variables, "call"])
+        hint = f"did you mean '{suggestion}'?" if suggestion else None
+        owner = self.elsewhere(name)
+        if owner is not None:
+            notes.append(Note(f"'{name}' is a variable of {owner}"))
+            if self.body.kind is BodyKind.ACTION:
+                hint = hint or f"an action sees only its inputs: add `input {name}: <type>` " \
+                    "and pass it at the run"
+        return error(
+            "E0101",
+            ident.span,
+            f"there is no variable '{name}' in {self.body.describe()}",
+            notes=notes,
+            help=hint,
+        )
+
+    def _field_type(self, expr: ast.FieldAccess, base: ty.Type) -> ty.Type | None:
+        name = expr.field.name
+        if base == ty.JSON:
+            return ty.JSON
+        if base is ty.CALL and name == "outcome" and not self.in_after_call:
+            self.diagnostics.append(
+                error(
+                    "E0605",
+                    expr.span,
+                    "'call.outcome' is known only once the call is over",
+                    help="read it in the flow's 'after call { ... }' block",
+                )
+            )
+            return None
+        if isinstance(base, ty.Record | ty.RunResult):
+            found = base.field(name)
+            if found is not None:
+                return found
+            names = base.field_names if isinstance(base, ty.RunResult) else [
+                n for n, _ in base.fields]
+            self.diagnostics.append(_unknown_field(expr, base, names))
+            return None
+        self.diagnostics.append(
+            error("E0506", expr.field.span, f"{article(base)} has no fields",
+                  help=f"'.{name}' reads a field of a record (or of json)")
+        )
+        return None
+
+
+def names_read(expr: ast.Expr) -> Iterator[ast.Name]:
+    """The variables an expression reads (`call` is not a variable)."""
+    match expr:
+        case ast.Name():
+            if expr.ident.name != "call":
+                yield expr
+        case ast.FieldAccess() | ast.IndexAccess():
+            yield from names_read(expr.target)
+        case ast.StringLit():
+            for part in expr.parts:
+                if isinstance(part, ast.TemplatePart):
+                    yield from names_read(part.expr)
+        case ast.ListLit():
+            for item in expr.items:
+                yield from names_read(item)
+        case ast.Compare() | ast.Logic() | ast.Fallback():
+            yield from names_read(expr.left)
+            yield from names_read(expr.right)
+        case ast.Not():
+            yield from names_read(expr.operand)
+        case _:
+            pass
+
+
+def article(t: ty.Type) -> str:
+    """'a text', 'an email', 'a list[text]', 'the result of X'."""
+    shown = ty.display(t)
+    if isinstance(t, ty.RunResult):
+        return shown
+    if isinstance(t, ty.Record):
+        return f"a record {shown}"
+    return f"{'an' if shown[0] in 'aeiou' else 'a'} {shown}"
+
+
+def _membership_ok(left: ty.Type, right: ty.Type) -> bool:
+    if right == ty.JSON:
+        return True
+    if isinstance(right, ty.ListOf):
+        return ty.comparable(left, right.element)
+    return right == ty.TEXT and ty.is_assignable(left, ty.TEXT)
+
+
+def _unrelated(expr: ast.Compare, left: ty.Type, right: ty.Type) -> Diagnostic:
+    return error(
+        "E0501",
+        expr.span,
+        f"'{expr.op.value}' compares {article(left)} with {article(right)}: "
+        "they can never be equal",
+        help="compare values of the same type",
+    )
+
+
+def _unknown_field(
+    expr: ast.FieldAccess, base: ty.Record | ty.RunResult, names: Sequence[str]
+) -> Diagnostic:
+    name = expr.field.name
+    suggestion = did_you_mean(name, names)
+    if isinstance(base, ty.RunResult):
+        message = f"no output of {base.action} has a field '{name}'"
+    elif base is ty.CALL:
+        message = f"'call' has no field '{name}'"
+    else:
+        message = f"the record {ty.display(base)} has no field '{name}'"
+    return error(
+        "E0502",
+        expr.field.span,
+        message,
+        notes=[Note(f"its fields: {', '.join(names) or 'none'}")],
+        help=f"did you mean '{suggestion}'?" if suggestion else None,
+    )
+
