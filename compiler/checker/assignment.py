@@ -181,9 +181,16 @@ class _Reporter:
             return [self._field_unassigned(index, use, field_bit)]
         return []
 
-    def _culprit(self, index: int, bit: int) -> Edge | None:
-        """The first jump or handler on a path to `index` along which `bit` is missing,
+    def _culprit(self, index: int, use: Use, bit: int) -> Edge | None:
+        """The first jump or handler on a path to the use along which `bit` is missing,
         walking backwards; None when the path leads back to the start of the body."""
+        if use.clause is not None:
+            # Read in a handler's target: that handler's own edge is the path.
+            return next(
+                (e for e in self.graph.successors[index]
+                 if e.clause is use.clause and not self._out(e) & bit),
+                None,
+            )
         node = index
         visited = {node}
         while True:
@@ -208,7 +215,7 @@ class _Reporter:
     def _unassigned(self, index: int, use: Use, bit: int) -> Diagnostic:
         name = use.root
         var = self.variables[name]
-        edge = self._culprit(index, bit)
+        edge = self._culprit(index, use, bit)
         declared = Note(f"'{name}' is assigned here", var.span)
         if edge is not None:
             return error(
@@ -240,7 +247,7 @@ class _Reporter:
         assert isinstance(var.type, ty.RunResult)
         field = use.field or ""
         owners = var.type.outputs_with(field)
-        edge = self._culprit(index, bit)
+        edge = self._culprit(index, use, bit)
         through = (
             f"; the call can reach here through {_describe(edge, self.graph)}"
             if edge is not None
@@ -280,4 +287,4 @@ def _describe(edge: Edge, graph: FlowGraph) -> str:
 
 def _fallback_example(use: Use) -> str:
     path = use.root if use.field is None else f"{use.root}.{use.field}"
-    return f'{{{{{path} ?? "..."}}}}'
+    return f'{{{{{path} ?? "..."}}}}' if use.in_template else f"{path} ?? <value>"

@@ -31,6 +31,8 @@ class Use:
     # In the arguments of a handler's target (`on Fail -> Fail(reason = r.why)`): read
     # on that handler's edge, after the step, rather than before the step.
     clause: ast.Handler | None
+    # Inside `{{ }}` (so a suggested fix is written as a template too).
+    in_template: bool
 
 
 class ExpressionTyper:
@@ -95,7 +97,7 @@ class ExpressionTyper:
             case ast.ListLit():
                 return self._list(expr, guarded)
             case ast.Name() | ast.FieldAccess() | ast.IndexAccess():
-                self._record_use(expr, guarded)
+                self._record_use(expr, guarded, in_template)
                 return self._path_type(expr) or ty.JSON
             case ast.Compare():
                 return self._compare(expr, guarded)
@@ -191,7 +193,7 @@ class ExpressionTyper:
     # -- paths -------------------------------------------------------------------
 
     def _record_use(
-        self, expr: ast.Name | ast.FieldAccess | ast.IndexAccess, guarded: bool
+        self, expr: ast.Name | ast.FieldAccess | ast.IndexAccess, guarded: bool, in_template: bool
     ) -> None:
         if self._quiet:
             return
@@ -205,7 +207,7 @@ class ExpressionTyper:
             return
         first = chain[-2] if len(chain) > 1 else None
         field = first.field.name if isinstance(first, ast.FieldAccess) else None
-        use = Use(root.ident.name, field, expr.span, guarded, self.clause)
+        use = Use(root.ident.name, field, expr.span, guarded, self.clause, in_template)
         if self.step < 0:
             self.handler_uses.append(use)
         else:

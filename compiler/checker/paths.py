@@ -155,12 +155,17 @@ def _busy_loops(
                 "W0104",
                 steps[first].span,
                 "this loop can repeat forever without waiting for the caller",
-                notes=[Note(f"the loop runs through lines "
-                            f"{', '.join(str(steps[i].span.line) for i in sorted(component))}")],
+                notes=[Note(_loop_lines([steps[i].span.line for i in sorted(component)]))],
                 help="put a `collect` in the loop, or make sure a condition leaves it",
             )
         )
     return found
+
+
+def _loop_lines(lines: list[int]) -> str:
+    if len(lines) == 1:
+        return f"the loop is the step at line {lines[0]}, repeating itself"
+    return f"the loop runs through lines {', '.join(map(str, lines))}"
 
 
 def _strongly_connected(
