@@ -79,6 +79,8 @@ JSON = Scalar("json")
 DURATION = Scalar("duration")
 
 _TEXT_LIKE = frozenset({TEXT, PHONE, EMAIL})
+# What the runtime's understanding turns spoken words into (LANGUAGE.md section 6).
+COLLECTABLE = (TEXT, NUMBER, BOOL, DATE, TIME, DATETIME, PHONE, EMAIL)
 _ORDERED = frozenset({NUMBER, DATE, TIME, DATETIME, DURATION, TEXT, JSON})
 
 # The built-in `call` record; `outcome` exists only in `after call` (checked by the caller).

@@ -315,6 +315,18 @@ class BodyChecker:
 
     def _check_collect(self, step: ast.Collect) -> None:
         self._check_counts(step.attempts, 1, "attempts", step.timeout)
+        asked = ty.from_syntax(step.type)
+        if asked not in ty.COLLECTABLE:
+            self.diagnostics.append(
+                error(
+                    "E0518",
+                    step.type.span,
+                    f"a caller cannot say {article(asked)}",
+                    notes=[Note("collect understands " + ", ".join(
+                        ty.display(t) for t in ty.COLLECTABLE))],
+                    help="collect the parts one by one, or collect a text and send it on",
+                )
+            )
         if step.options is not None:
             if ty.from_syntax(step.type) != ty.TEXT:
                 self.diagnostics.append(
