@@ -8,7 +8,9 @@ one printable line.
 
 from __future__ import annotations
 
+import io
 import os
+import tokenize
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -48,11 +50,38 @@ class EmittedFile:
     text: str
 
 
+# What generated bodies may use from outside, in import order; a module imports
+# only the names its bodies use.
+RUNTIME_NAMES = (
+    ("typing", ("Any",)),
+    ("flowc_runtime", ("ops",)),
+    ("flowc_runtime.call", ("Call", "Question")),
+    (
+        "flowc_runtime.program",
+        ("ENDED", "TRANSFERRED", "Body", "Enter", "Leave", "Move", "Step", "Vars"),
+    ),
+    ("flowc_runtime.services", ("JSON", "HttpRequest")),
+)
+
+
 def render_module(module: ModuleIR) -> str:
     """The source of one generated module as the templates lay it out."""
-    template = _ENVIRONMENT.get_template("module.py.jinja")
     steps = _ENVIRONMENT.get_template("steps.jinja").module
-    return template.render(module=module, steps=steps)
+    bodies = _ENVIRONMENT.get_template("bodies.py.jinja").render(module=module, steps=steps)
+    used = _names_used(bodies)
+    imports = [
+        (module_name, [name for name in names if name in used])
+        for module_name, names in RUNTIME_NAMES
+        if any(name in used for name in names)
+    ]
+    head = _ENVIRONMENT.get_template("module.py.jinja")
+    return head.render(module=module, imports=imports, bodies=bodies)
+
+
+def _names_used(source: str) -> set[str]:
+    """The Python names in `source` (names in strings and comments do not count)."""
+    tokens = tokenize.generate_tokens(io.StringIO(source).readline)
+    return {token.string for token in tokens if token.type == tokenize.NAME}
 
 
 def format_source(source: str) -> str:
