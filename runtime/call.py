@@ -20,8 +20,8 @@ from typing import TypeVar
 
 from . import ops
 from .events import EventLog
-from .ops import Shape, Vars
-from .program import Frame, Step
+from .ops import Shape
+from .program import Frame, Step, Vars
 from .services import JSON, Channel, DeliveryError, HttpFailure, HttpRequest, Services
 
 V = TypeVar("V", bound=JSON)

@@ -22,8 +22,6 @@ from typing import Any, TypeAlias, TypeVar
 
 from .services import JSON
 
-Vars: TypeAlias = dict[str, JSON]
-
 # The run-time form of a .flow type, for `expect` and `code` results: a scalar
 # type name ("text", "number", ...), a one-element list for `list[T]`, or a
 # dict of field shapes for a record.

@@ -12,7 +12,7 @@ from flowc_runtime.call import Call
 from flowc_runtime.driver import start_call
 from flowc_runtime.events import Secrets
 from flowc_runtime.messaging import Outbox
-from flowc_runtime.ops import Vars
+from flowc_runtime.program import Vars
 from flowc_runtime.services import HttpRequest
 from flowc_runtime.transcript import transcript_line
 
