@@ -232,21 +232,27 @@ class _Driver:
         state = interactive.parser_state
         lexer = interactive.lexer_thread
         recovering = False
+        diagnostics = self.context.diagnostics
+        # How many diagnostics there were before the last two tokens were fed.
+        earlier = before = 0
         while True:  # once per lexer restart: it stops at the characters it cannot read
             try:
                 for token in _tokens(lexer, state):
                     if recovering:
                         recovering = not self._resynchronise(state, token)
                         continue
+                    earlier, before = before, len(diagnostics)
                     try:
                         state.feed_token(token)
                     except UnexpectedToken:
+                        self._withdraw_missing_clauses(since=earlier)
                         self._report_unexpected(state, token, in_template=False)
                         recovering = not self._resynchronise(state, token)
                 break
             except UnexpectedToken as exc:
                 # The contextual lexer found a token that is valid elsewhere, not here.
                 if not recovering:
+                    self._withdraw_missing_clauses(since=before)
                     self._report_unexpected(state, exc.token, in_template=False)
                 recovering = not self._resynchronise(state, exc.token)
             except UnexpectedCharacters as exc:
@@ -288,6 +294,16 @@ class _Driver:
             return None
 
     # ---- recovery
+
+    def _withdraw_missing_clauses(self, since: int) -> None:
+        """Drop "needs a 'prompt' clause" errors of the last two tokens.
+
+        A step is complete, for the parser, when a token that cannot continue it
+        arrives; when that token is itself the error (a misspelt `promt`, which
+        reads as a label), the missing clause is the same mistake seen twice.
+        """
+        diagnostics = self.context.diagnostics
+        diagnostics[since:] = [d for d in diagnostics[since:] if d.code != E_MISSING_CLAUSE]
 
     def _resynchronise(self, state: ParserState[Any], token: Token) -> bool:
         """Resume at `token` if it begins a step or declaration; False means skip it."""
