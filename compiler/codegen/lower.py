@@ -226,12 +226,20 @@ class BodyLowerer:
             return MoveIR(str(self.labels[name]), f"-> {name}")
         return self.exit_step(name, target.args or (), target.span)
 
-    def handler_or(
-        self, handler: ast.Handler | None, default_event: str | None, otherwise: MoveIR
-    ) -> MoveIR:
-        """The step's own handler, else the body's default for the event, else `otherwise`."""
-        chosen = handler or (self.defaults.get(default_event) if default_event else None)
-        return self.target(chosen.target) if chosen is not None else otherwise
+    def handler_or(self, handler: ast.Handler | None, otherwise: MoveIR) -> MoveIR:
+        """An optional path (`send`, `transfer`): the step's own handler, else `otherwise`.
+
+        Default handlers do not apply here: they catch no_answer and error of
+        collect, request and code only (LANGUAGE.md section 4).
+        """
+        return self.target(handler.target) if handler is not None else otherwise
+
+    def required(self, handler: ast.Handler | None, default_event: str) -> MoveIR:
+        """The target of a path the checker guarantees: the step's handler or the default."""
+        chosen = handler or self.defaults.get(default_event)
+        if chosen is None:
+            raise AssertionError(f"the checker let through a step with no {default_event} path")
+        return self.target(chosen.target)
 
     def exit_step(self, output: str, args: Sequence[ast.Arg], span: Span) -> MoveIR:
         """The index of a step that leaves the action through `output` (made on first use)."""
@@ -287,11 +295,7 @@ class BodyLowerer:
     def _collect(self, index: int, step: ast.Collect) -> StepIR:
         moves = {
             "next": self.next_of(index),
-            "no_answer": self.handler_or(
-                step.on_no_answer,
-                "no_answer",
-                MoveIR("ENDED", "no handler: the call ends"),
-            ),
+            "no_answer": self.required(step.on_no_answer, "no_answer"),
         }
         return self.make(
             "collect",
@@ -304,9 +308,7 @@ class BodyLowerer:
     def _request(self, index: int, step: ast.Request) -> StepIR:
         moves = {
             "next": self.next_of(index),
-            "error": self.handler_or(
-                step.on_error, "error", MoveIR("ENDED", "no handler: the call ends")
-            ),
+            "error": self.required(step.on_error, "error"),
         }
         expect = shape(step.expect) if step.expect is not None else "None"
         return self.make(
@@ -332,9 +334,7 @@ class BodyLowerer:
     def _code(self, index: int, step: ast.Code) -> StepIR:
         moves = {
             "next": self.next_of(index),
-            "error": self.handler_or(
-                step.on_error, "error", MoveIR("ENDED", "no handler: the call ends")
-            ),
+            "error": self.required(step.on_error, "error"),
         }
         decl = self.context.python_decl(step.module, step.function.name)
         invocation = _python_call(step, decl)
@@ -368,14 +368,14 @@ class BodyLowerer:
     def _sms(self, index: int, step: ast.SendSms) -> StepIR:
         moves = {
             "next": self.next_of(index),
-            "error": self.handler_or(step.on_error, None, MoveIR(str(index + 1), "next (logged)")),
+            "error": self.handler_or(step.on_error, MoveIR(str(index + 1), "next (logged)")),
         }
         return self.make("sms", step.span, moves, to=spoken(step.to), text=spoken(step.text))
 
     def _email(self, index: int, step: ast.SendEmail) -> StepIR:
         moves = {
             "next": self.next_of(index),
-            "error": self.handler_or(step.on_error, None, MoveIR(str(index + 1), "next (logged)")),
+            "error": self.handler_or(step.on_error, MoveIR(str(index + 1), "next (logged)")),
         }
         return self.make(
             "email",
@@ -387,7 +387,7 @@ class BodyLowerer:
         )
 
     def _transfer(self, index: int, step: ast.Transfer) -> StepIR:
-        moves = {"error": self.handler_or(step.on_error, None, MoveIR("ENDED", "the call ends"))}
+        moves = {"error": self.handler_or(step.on_error, MoveIR("ENDED", "the call ends"))}
         say = spoken(step.say) if step.say is not None else "None"
         return self.make("transfer", step.span, moves, to=spoken(step.to), say=say)
 
