@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from .checker import analyze
+from .checker.model import Model
 from .diagnostics import Diagnostic
 from .loader import InputError, Program, load_program
 from .source import SourceFile
@@ -22,6 +23,8 @@ __all__ = ["CheckResult", "InputError", "check_files"]
 class CheckResult:
     program: Program
     diagnostics: Sequence[Diagnostic]
+    # What the checker resolved (which action each `run` uses, ...), for codegen.
+    model: Model
 
     @property
     def sources(self) -> Mapping[str, SourceFile]:
@@ -41,4 +44,4 @@ def check_files(paths: Sequence[str]) -> CheckResult:
     program = load_program(paths)
     analysis = analyze(program)
     diagnostics = sorted([*program.diagnostics, *analysis.diagnostics], key=Diagnostic.sort_key)
-    return CheckResult(program, diagnostics)
+    return CheckResult(program, diagnostics, analysis.model)
