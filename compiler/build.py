@@ -36,7 +36,7 @@ def build_files(paths: Sequence[str]) -> BuildResult:
         return BuildResult(check, (), {})
     program = check.program
     return BuildResult(
-        check, generate(program, __version__), dict(ProgramLayout.of(program).modules)
+        check, generate(program, check.model, __version__), dict(ProgramLayout.of(program).modules)
     )
 
 

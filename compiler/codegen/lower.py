@@ -20,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from .. import ast
+from ..checker.model import Model
 from ..loader import Program
 from ..source import Span
 from . import names
@@ -54,15 +55,17 @@ class ProgramLayout:
         )
 
 
-def lower_program(program: Program, version: str) -> list[ModuleIR]:
+def lower_program(program: Program, model: Model, version: str) -> list[ModuleIR]:
     """One ModuleIR per source file of the program, in a stable order."""
     layout = ProgramLayout.of(program)
-    return [lower_module(program, layout, path, version) for path in sorted(program.modules)]
+    return [lower_module(program, model, layout, path, version) for path in sorted(program.modules)]
 
 
-def lower_module(program: Program, layout: ProgramLayout, path: str, version: str) -> ModuleIR:
+def lower_module(
+    program: Program, model: Model, layout: ProgramLayout, path: str, version: str
+) -> ModuleIR:
     module = program.modules[path]
-    context = ModuleContext(program, layout, path)
+    context = ModuleContext(program, model, layout, path)
     bodies = [lower_action(context, action) for action in module.actions]
     bodies += [lower_flow(context, flow) for flow in module.flows]
     flow_imports = tuple(
@@ -82,6 +85,7 @@ class ModuleContext:
     """What lowering a module needs to know about the rest of the program."""
 
     program: Program
+    model: Model
     layout: ProgramLayout
     path: str
     flow_modules: set[str] = field(default_factory=set)
@@ -97,33 +101,15 @@ class ModuleContext:
         end = span.end_column - 1 if span.end_line == span.line else len(line)
         return _comment_safe(line[span.column - 1 : end].strip())
 
-    def action_reference(self, name: str) -> str:
-        """The Python expression for the `Body` of the action `name` used in this module."""
-        target_path = self.find_action_module(name)
-        constant = names.body_constant(name, is_action=True)
-        if target_path == self.path:
+    def action_reference(self, run: ast.Run) -> str:
+        """The Python expression for the `Body` of the action a `run` uses."""
+        action = self.model.run_actions[run]
+        constant = names.body_constant(action.name, is_action=True)
+        if action.module == self.path:
             return constant
-        module_name = self.layout.modules[target_path]
+        module_name = self.layout.modules[action.module]
         self.flow_modules.add(module_name)
         return f"{names.flow_module_alias(module_name)}.{constant}"
-
-    def find_action_module(self, name: str) -> str:
-        module = self.program.modules[self.path]
-        if any(action.name.name == name for action in module.actions):
-            return self.path
-        for imported in module.imports:
-            if any(ident.name == name for ident in imported.names):
-                for target in self.program.import_targets.get(imported, ()):
-                    found = self.program.modules.get(target)
-                    if found and any(action.name.name == name for action in found.actions):
-                        return target
-        raise LookupError(f"action '{name}' is not declared in or imported by {self.path}")
-
-    def python_decl(self, module: str, function: str) -> ast.PythonDecl | None:
-        for decl in self.program.modules[self.path].pythons:
-            if decl.module == module and decl.function.name == function:
-                return decl
-        return None
 
 
 def _comment_safe(text: str) -> str:
@@ -326,7 +312,7 @@ class BodyLowerer:
             "run",
             step.span,
             returns,
-            action=self.context.action_reference(step.action.name),
+            action=self.context.action_reference(step),
             var=repr(step.var.name),
             args=_arg_dict(step.args),
         )
@@ -336,7 +322,7 @@ class BodyLowerer:
             "next": self.next_of(index),
             "error": self.required(step.on_error, "error"),
         }
-        decl = self.context.python_decl(step.module, step.function.name)
+        decl = self.context.model.python_calls.get(step)
         invocation = _python_call(step, decl)
         return self.make(
             "code",

@@ -183,7 +183,7 @@ def compile_phases(folder: Path) -> dict[str, Any]:
     analysis = phase("check_ms", lambda: analyze(program))
     if any(d.is_error for d in [*program.diagnostics, *analysis.diagnostics]):
         raise SystemExit("the generated benchmark program does not check clean")
-    modules = phase("lower_ms", lambda: lower_program(program, __version__))
+    modules = phase("lower_ms", lambda: lower_program(program, analysis.model, __version__))
     rendered = phase("templates_ms", lambda: [render_module(m) for m in modules])
     formatted = phase("black_ms", lambda: [format_source(text) for text in rendered])
     return {
