@@ -228,7 +228,7 @@ class Call:
         except DeliveryError as exc:
             self.log.emit("message_failed", medium="sms", to=to, reason=str(exc))
             return False
-        self.log.emit("message_sent", medium="sms", to=to, text=text)
+        self.log.emit("message_sent", medium="sms", to=to, text=text, via=_via(self.services.sms))
         return True
 
     async def send_email(self, to: str, subject: str, body: str) -> bool:
@@ -237,7 +237,8 @@ class Call:
         except DeliveryError as exc:
             self.log.emit("message_failed", medium="email", to=to, reason=str(exc))
             return False
-        self.log.emit("message_sent", medium="email", to=to, subject=subject)
+        via = _via(self.services.mailer)
+        self.log.emit("message_sent", medium="email", to=to, subject=subject, via=via)
         return True
 
     async def code(
@@ -271,6 +272,11 @@ class Call:
             return False
         self.set(v, name, result)
         return True
+
+
+def _via(sender: object) -> str:
+    """Which sender took a message ("Outbox", "TwilioSms", "SmtpMailer", ...)."""
+    return type(sender).__name__
 
 
 def _exception_text(exc: Exception) -> str:

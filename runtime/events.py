@@ -12,7 +12,8 @@ plus the fields of its kind:
     request_sent    method, url
     request_answered method, url, status, duration_ms, attempts
     request_failed  method, url, reason, status, duration_ms, attempts
-    message_sent    medium ("sms" | "email"), to, text | subject
+    message_sent    medium ("sms" | "email"), to, text | subject, via (the sender:
+                    "Outbox" when nothing is configured, "TwilioSms", "SmtpMailer")
     message_failed  medium, to, reason
     code_called     function
     code_failed     function, reason

@@ -81,6 +81,7 @@ def test_messages_go_to_the_outbox_and_show_in_the_transcript() -> None:
     assert "sms to +15550001111: your key is ***" in lines
     assert "email to a@example.com: Hello" in lines
     assert len(outbox.messages) == 2
+    assert [event["via"] for event in sink.of_kind("message_sent")] == ["Outbox", "Outbox"]
 
 
 def test_masking_replaces_every_secret_at_any_depth_longest_first() -> None:
