@@ -202,3 +202,42 @@ def test_connecting_a_reported_output_removes_exactly_that_report(
         assert f"'{connect}'" not in still[0].message
         assert all(f"'{o}'" in still[0].message for o in remaining)
     assert the_others(after, line) == the_others(before, line)
+
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+EXAMPLE_TEXTS = {
+    path.relative_to(EXAMPLES).as_posix(): path.read_text(encoding="utf-8")
+    for path in sorted(EXAMPLES.rglob("*.flow"))
+}
+
+
+@st.composite
+def mutated_examples(draw: st.DrawFn) -> dict[str, str]:
+    """The example programs with a few lines deleted, duplicated or swapped in one file."""
+    name = draw(st.sampled_from(sorted(EXAMPLE_TEXTS)))
+    lines = EXAMPLE_TEXTS[name].splitlines()
+    for _ in range(draw(st.integers(1, 3))):
+        i = draw(st.integers(0, len(lines) - 1))
+        j = draw(st.integers(0, len(lines) - 1))
+        action = draw(st.sampled_from(("delete", "duplicate", "swap")))
+        if action == "delete":
+            del lines[i]
+        elif action == "duplicate":
+            lines.insert(j, lines[i])
+        else:
+            lines[i], lines[j] = lines[j], lines[i]
+    return {**EXAMPLE_TEXTS, name: "\n".join(lines) + "\n"}
+
+
+@settings(max_examples=150, deadline=None)
+@given(mutated_examples())
+def test_checker_never_crashes_on_mutated_examples(files: dict[str, str]) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        for name, text in files.items():
+            path = Path(folder) / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        result = check_files([str(Path(folder) / name) for name in sorted(files)])
+    for d in result.diagnostics:
+        assert CODE_FORMAT.match(d.code)
+        assert d.span.line >= 1
