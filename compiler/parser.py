@@ -25,7 +25,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar
 
 from lark import Lark, Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedToken
@@ -579,7 +579,6 @@ _STEP_TYPES = (
     ast.SendSms, ast.SendEmail, ast.Transfer, ast.End, ast.Exit,
 )  # fmt: skip
 
-_Node = TypeVar("_Node")
 _Children = list[Any]
 
 
@@ -653,7 +652,12 @@ class _Builder:
         start, end = self.span_of(first), self.span_of(last)
         return Span(start.file, start.line, start.column, end.end_line, end.end_column)
 
-    def check_nesting(self, node: _Node) -> _Node:
+    def check_nesting(self, node: ast.Expr | ast.TypeExpr) -> None:
+        span = node.span
+        # Each level of nesting takes at least one character, so a node shorter
+        # than the limit, on one line, cannot be too deep: no need to walk it.
+        if span.line == span.end_line and span.end_column - span.column <= MAX_NESTING:
+            return
         if not self.ctx.too_deep_reported:
             deep = _too_deep(node)
             if deep is not None:
@@ -664,7 +668,6 @@ class _Builder:
                     f"this nests more than {MAX_NESTING} levels deep",
                     help="split it into several steps with `set`",
                 )
-        return node
 
     def _placeholder(self, at: Any) -> ast.StringLit:
         """Stands in for a missing required part; its error makes parse() drop the module."""
@@ -941,7 +944,8 @@ class _Builder:
 
     def type(self, c: _Children) -> ast.TypeExpr:
         node: ast.TypeExpr = c[0]
-        return self.check_nesting(node)
+        self.check_nesting(node)
+        return node
 
     def named_type(self, c: _Children) -> ast.NamedType:
         name: ast.Ident = c[0]
@@ -980,11 +984,13 @@ class _Builder:
 
     def expr(self, c: _Children) -> ast.Expr:
         node: ast.Expr = c[0]
-        return self.check_nesting(node)
+        self.check_nesting(node)
+        return node
 
     def template(self, c: _Children) -> ast.Expr:
         node: ast.Expr = c[0]
-        return self.check_nesting(node)
+        self.check_nesting(node)
+        return node
 
     def logic(self, c: _Children) -> ast.Logic:
         return ast.Logic(ast.LogicOp(str(c[1].value)), c[0], c[2], self.cover(c[0], c[2]))
