@@ -157,6 +157,7 @@ class _Builder:
         self.diagnostics: list[Diagnostic] = []
         self.targets: dict[ast.Target, Destination] = {}
         self._resolved: dict[ast.Target, Destination | None] = {}
+        self._unknown_names: set[str] = set()
         self.complete = True
         self.outputs: dict[str, ast.Output] = (
             {o.name.name: o for o in body.owner.outputs}
@@ -396,7 +397,10 @@ class _Builder:
         if other is not None:
             self.diagnostics.append(self._foreign_label(target, other))
             return None
-        self.diagnostics.append(self._unknown_label(target))
+        if name not in self._unknown_names:
+            # Like an undefined variable: one report per body, at the first jump.
+            self._unknown_names.add(name)
+            self.diagnostics.append(self._unknown_label(target))
         return None
 
     def _unknown_output(self, name: ast.Ident) -> Diagnostic:
