@@ -105,9 +105,7 @@ class _Analyzer:
         self.diagnostics += checker.diagnostics
         self.python_calls.update(checker.python_calls)
         self.diagnostics += check_paths(graph, reachable_steps(graph), self._waits)
-        self.diagnostics += check_assignment(
-            graph, facts.assigned, facts.variables, facts.uses, facts.handler_uses
-        )
+        self.diagnostics += check_assignment(graph, facts)
         key = body.owner.after_call if isinstance(body.owner, ast.Flow) and \
             body.kind is BodyKind.AFTER_CALL else body.owner
         assert key is not None

@@ -24,9 +24,10 @@ from dataclasses import dataclass
 from .. import ast
 from .. import types as ty
 from ..diagnostics import Diagnostic, Note, error
-from ..graph import BodyKind, Edge, EdgeKind, FlowGraph
+from ..graph import Edge, EdgeKind, FlowGraph
+from .body import BodyFacts
 from .expressions import Use
-from .model import Variable, VariableKind
+from .model import Variable
 from .paths import reachable_steps, step_keyword
 
 
@@ -37,21 +38,16 @@ class _Facts:
     all_bits: int
 
 
-def check_assignment(
-    graph: FlowGraph,
-    assigned: Sequence[str],
-    variables: Mapping[str, Variable],
-    uses: Sequence[Sequence[Use]],
-    handler_uses: Sequence[Use],
-) -> list[Diagnostic]:
-    facts = _number_facts(assigned, variables)
+def check_assignment(graph: FlowGraph, body: BodyFacts) -> list[Diagnostic]:
+    facts = _number_facts(body.assigned, body.variables)
     transfer = {
         id(edge): _gen_kill(graph.body.steps[edge.source], edge, facts)
         for edges in graph.successors
         for edge in edges
     }
     incoming = _solve(graph, facts, transfer)
-    return _Reporter(graph, facts, variables, incoming, transfer).report(uses, handler_uses)
+    reporter = _Reporter(graph, facts, body, incoming, transfer)
+    return reporter.report(body.uses, body.handler_uses)
 
 
 def _number_facts(assigned: Sequence[str], variables: Mapping[str, Variable]) -> _Facts:
@@ -126,13 +122,14 @@ class _Reporter:
         self,
         graph: FlowGraph,
         facts: _Facts,
-        variables: Mapping[str, Variable],
+        body: BodyFacts,
         incoming: list[int],
         transfer: Mapping[int, tuple[int, int]],
     ) -> None:
         self.graph = graph
         self.facts = facts
-        self.variables = variables
+        self.variables = body.variables
+        self.inherited = body.inherited
         self.incoming = incoming
         self.transfer = transfer
         self.predecessors = graph.predecessors()
@@ -227,8 +224,7 @@ class _Reporter:
                 help=f"assign '{name}' on that path too, or give a fallback: "
                 f"`{_fallback_example(use)}`",
             )
-        if self.graph.body.kind is BodyKind.AFTER_CALL and var.kind is not VariableKind.INPUT \
-                and not _own(self.graph, var):
+        if name in self.inherited:
             message = (f"'{name}' may not be assigned when 'after call' runs: the call can "
                        f"end (or the caller hang up) before it is")
         else:
@@ -263,15 +259,6 @@ class _Reporter:
             help=f"use it only on the {which} path, or give a fallback: "
             f"`{_fallback_example(use)}`",
         )
-
-
-def _own(graph: FlowGraph, var: Variable) -> bool:
-    """Whether the variable is assigned inside this body (rather than inherited)."""
-    span = graph.body.span
-    return (span.line, span.column) <= (var.span.line, var.span.column) <= (
-        span.end_line,
-        span.end_column,
-    )
 
 
 def _describe(edge: Edge, graph: FlowGraph) -> str:

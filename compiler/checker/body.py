@@ -56,7 +56,9 @@ class BodyFacts:
     uses: list[list[Use]]
     # Uses in the targets of the body's default handlers, read on each edge they make.
     handler_uses: list[Use]
-    # Variables assigned by this body's own steps (for after call: plus the flow's).
+    # The flow's variables, seen (possibly unassigned) by its `after call` block.
+    inherited: frozenset[str]
+    # Variables assigned by this body's steps, and the inherited ones.
     assigned: list[str]
 
 
@@ -84,7 +86,7 @@ class BodyChecker:
         return self.body.kind is BodyKind.AFTER_CALL
 
     def check(self, targets: Mapping[ast.Target, Destination]) -> BodyFacts:
-        own_start = set(self.variables)
+        inherited = frozenset(self.variables)
         if isinstance(self.body.owner, ast.Action):
             self._declare_interface(self.body.owner)
         for step in self.body.steps:
@@ -98,14 +100,15 @@ class BodyChecker:
         assigned = [
             name
             for name, var in self.variables.items()
-            if var.kind is not VariableKind.INPUT and name not in own_start
+            if var.kind is not VariableKind.INPUT and name not in inherited
         ]
         self.diagnostics += self.expressions.diagnostics
         return BodyFacts(
             self.variables,
             self.expressions.uses,
             self.expressions.handler_uses,
-            [*own_start, *assigned],
+            inherited,
+            [*inherited, *assigned],
         )
 
     # -- variables -------------------------------------------------------------
