@@ -14,7 +14,7 @@ only walk the edges.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -136,15 +136,6 @@ def build_graph(
     successors = tuple(builder.edges_of(i, step) for i, step in enumerate(body.steps))
     graph = FlowGraph(body, successors, builder.labels, builder.targets, builder.complete)
     return graph, builder.diagnostics
-
-
-def labels_of(steps: Sequence[ast.Step]) -> dict[str, ast.Ident]:
-    """The first declaration of each label (duplicates are reported by the graph builder)."""
-    found: dict[str, ast.Ident] = {}
-    for step in steps:
-        for label in step.labels:
-            found.setdefault(label.name, label)
-    return found
 
 
 class _Builder:
