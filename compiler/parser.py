@@ -306,18 +306,29 @@ class _Driver:
         diagnostics[since:] = [d for d in diagnostics[since:] if d.code != E_MISSING_CLAUSE]
 
     def _resynchronise(self, state: ParserState[Any], token: Token) -> bool:
-        """Resume at `token` if it begins a step or declaration; False means skip it."""
+        """Resume at `token` if it begins a step or declaration; False means skip it.
+
+        The parser resumes in the innermost construct that can take the token,
+        popping unfinished ones off its stack, but never reopens a block whose
+        `}` it has read. A `}` resumes only where it fits without popping.
+        """
         if token.type == "NAME" and token.value in self.keyword_terminals:
             token = Token.new_borrow_pos(self.keyword_terminals[token.value], token.value, token)
+        stack, values = state.state_stack, state.value_stack
+        if token.type == "RBRACE" and _accepts(state.parse_conf, stack, "RBRACE"):
+            state.feed_token(token)
+            return True
         if token.type not in _SYNC_TOKENS:
             return False
-        stack = state.state_stack
-        for depth in range(len(stack) - 1, 0, -1):
+        for depth in range(len(stack), 0, -1):
             if _accepts(state.parse_conf, stack[:depth], token.type):
                 del stack[depth:]
-                del state.value_stack[depth - 1 :]
+                del values[depth - 1 :]
                 state.feed_token(token)
                 return True
+            closing = values[depth - 2] if depth >= 2 else None
+            if isinstance(closing, Token) and closing.type == "RBRACE":
+                return False
         return False
 
     def _skip_to(self, offset: int) -> int:
@@ -357,9 +368,8 @@ class _Driver:
                     )
                 )
                 return
-        context.report(
-            error(E_UNEXPECTED, span, f"expected {self.words.phrase(expected)} but found {found}")
-        )
+        message = f"expected {self.words.phrase(expected)} but found {found}"
+        context.report(error(E_UNEXPECTED, span, message, help=_hint(expected, token)))
 
     def _dangling_label(self, state: ParserState[Any], expected: set[str]) -> ast.Ident | None:
         """The name just read, when it was read as a label but no ':' follows it.
@@ -430,6 +440,20 @@ class _Driver:
         self.context.report(
             error(E_UNTERMINATED_STRING, self.context.span(offset, offset + 1), message, help=hint)
         )
+
+
+_STEP_STARTS = frozenset(k.upper() for k in STEP_KEYWORDS) | {"ARROW", "ON"}
+
+
+def _hint(expected: set[str], token: Token) -> str | None:
+    """Advice for the two ordering mistakes the expected words alone do not explain."""
+    if token.type not in _STEP_STARTS:
+        return None
+    if "OUTPUT" in expected and "TALK" not in expected:
+        return "an action declares its outputs (at least one) before its handlers and steps"
+    if expected == {"RBRACE"}:
+        return "'after call { ... }' comes last in a flow, after every step"
+    return None
 
 
 def _accepts(conf: ParseConf[Any], stack: list[Any], terminal: str) -> bool:
