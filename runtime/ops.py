@@ -18,6 +18,7 @@ import inspect
 import json
 import math
 from collections.abc import Awaitable
+from datetime import date, datetime, time
 from typing import Any, TypeAlias, TypeVar
 
 from .services import JSON
@@ -178,6 +179,45 @@ def _render_float(value: float) -> str:
 def text(*parts: JSON) -> str:
     """A string with templates: literal parts and `{{ }}` values, concatenated."""
     return "".join(render(part) for part in parts)
+
+
+MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def spoken(value: JSON, type_name: str) -> str:
+    """A date, time or datetime as a person says it; anything else as `render` does.
+
+    Values are the ISO text the runtime keeps ("2030-03-14", "14:30",
+    "2030-03-14T14:00"); the words are English and do not depend on the locale.
+    """
+    if isinstance(value, str):
+        try:
+            if type_name == "date":
+                return _spoken_date(date.fromisoformat(value))
+            if type_name == "time":
+                return _spoken_time(time.fromisoformat(value))
+            if type_name == "datetime":
+                moment = datetime.fromisoformat(value)
+                return f"{_spoken_date(moment.date())} at {_spoken_time(moment.time())}"
+        except ValueError:
+            pass  # not ISO text after all (a json value, an API's own format): say it as it is
+    return render(value)
+
+
+def _spoken_date(day: date) -> str:
+    return f"{WEEKDAYS[day.weekday()]}, {MONTHS[day.month - 1]} {day.day}, {day.year}"
+
+
+def _spoken_time(moment: time) -> str:
+    hour = moment.hour % 12 or 12
+    minutes = f":{moment.minute:02d}" if moment.minute else ""
+    if moment.hour == 12 and not moment.minute:
+        return "noon"
+    return f"{hour}{minutes} {'AM' if moment.hour < 12 else 'PM'}"
 
 
 # --------------------------------------------------------------------------

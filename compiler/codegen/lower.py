@@ -16,13 +16,14 @@ pasting text into code; variables are dict keys, never Python names.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from .. import ast
-from ..checker.model import Model
+from ..checker.model import Model, Variable
 from ..loader import Program
 from ..source import Span
+from ..types import ListOf, Record, RunResult, Scalar, Type
 from . import names
 from .ir import BodyIR, ImportIR, InputIR, ModuleIR, MoveIR, StepIR
 
@@ -38,6 +39,7 @@ COMPARE_FUNCTIONS = {
     ast.CompareOp.IN: "ops.contains",
 }
 BOOLEAN_EXPRS = (ast.Compare, ast.Logic, ast.Not, ast.BoolLit)
+SPOKEN_TYPES = frozenset({"date", "time", "datetime"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +103,10 @@ class ModuleContext:
         end = span.end_column - 1 if span.end_line == span.line else len(line)
         return _comment_safe(line[span.column - 1 : end].strip())
 
+    def variables(self, body: ast.Action | ast.Flow | ast.AfterCall) -> Mapping[str, Variable]:
+        """The checked variables of a body, with their types."""
+        return self.model.bodies[body].variables
+
     def action_reference(self, run: ast.Run) -> str:
         """The Python expression for the `Body` of the action a `run` uses."""
         action = self.model.run_actions[run]
@@ -122,7 +128,9 @@ def _comment_safe(text: str) -> str:
 
 def lower_action(context: ModuleContext, action: ast.Action) -> BodyIR:
     name = action.name.name
-    steps = BodyLowerer(context, name, action.steps, action.handlers, is_action=True).lower()
+    steps = BodyLowerer(
+        context, name, action.steps, action.handlers, context.variables(action), is_action=True
+    ).lower()
     inputs = tuple(_lower_input(context, item) for item in action.inputs)
     return BodyIR(
         name,
@@ -137,11 +145,18 @@ def lower_action(context: ModuleContext, action: ast.Action) -> BodyIR:
 
 def lower_flow(context: ModuleContext, flow: ast.Flow) -> BodyIR:
     name = flow.name.name
-    steps = BodyLowerer(context, name, flow.steps, flow.handlers, is_action=False).lower()
+    steps = BodyLowerer(
+        context, name, flow.steps, flow.handlers, context.variables(flow), is_action=False
+    ).lower()
     after_call: tuple[StepIR, ...] = ()
     if flow.after_call is not None:
         after_call = BodyLowerer(
-            context, f"{name}_after_call", flow.after_call.steps, (), is_action=False
+            context,
+            f"{name}_after_call",
+            flow.after_call.steps,
+            (),
+            context.variables(flow.after_call),
+            is_action=False,
         ).lower()
     return BodyIR(
         name,
@@ -175,10 +190,12 @@ class BodyLowerer:
         body_name: str,
         steps: Sequence[ast.Step],
         handlers: Sequence[ast.Handler],
+        variables: Mapping[str, Variable],
         *,
         is_action: bool,
     ) -> None:
         self.context = context
+        self.variables = variables
         self.body_name = body_name
         self.steps = steps
         self.is_action = is_action
@@ -200,6 +217,31 @@ class BodyLowerer:
             )
             for index, step in enumerate(lowered)
         )
+
+    # ---------------------------------------------------------------- speech
+
+    def speech(self, expr: ast.Expr) -> str:
+        """Text for a person (said, or sent as a message): dates and times read naturally.
+
+        A template value whose type is date, time or datetime is rendered with
+        `ops.spoken` ("Thursday, March 14, 2030 at 2 PM"), everything else as
+        in any other text.
+        """
+        if isinstance(expr, ast.StringLit) and not expr.is_plain:
+            parts = [
+                repr(part.text) if isinstance(part, ast.TextPart) else self._spoken_value(part.expr)
+                for part in expr.parts
+            ]
+            return f"ops.text({', '.join(parts)})"
+        if isinstance(expr, ast.StringLit):
+            return lower_expr(expr)
+        return f"ops.text({self._spoken_value(expr)})"
+
+    def _spoken_value(self, expr: ast.Expr) -> str:
+        kind = static_type(expr, self.variables)
+        if isinstance(kind, Scalar) and kind.name in SPOKEN_TYPES:
+            return f"ops.spoken({lower_expr(expr)}, {kind.name!r})"
+        return lower_expr(expr)
 
     # ---------------------------------------------------------------- targets
 
@@ -276,7 +318,9 @@ class BodyLowerer:
                 return self._exit(index, step)
 
     def _talk(self, index: int, step: ast.Talk) -> StepIR:
-        return self.make("talk", step.span, {"next": self.next_of(index)}, text=spoken(step.text))
+        return self.make(
+            "talk", step.span, {"next": self.next_of(index)}, text=self.speech(step.text)
+        )
 
     def _collect(self, index: int, step: ast.Collect) -> StepIR:
         moves = {
@@ -288,7 +332,7 @@ class BodyLowerer:
             step.span,
             moves,
             var=repr(step.var.name),
-            question=_question(step),
+            question=_question(step, self.speech),
         )
 
     def _request(self, index: int, step: ast.Request) -> StepIR:
@@ -356,7 +400,7 @@ class BodyLowerer:
             "next": self.next_of(index),
             "error": self.handler_or(step.on_error, MoveIR(str(index + 1), "next (logged)")),
         }
-        return self.make("sms", step.span, moves, to=spoken(step.to), text=spoken(step.text))
+        return self.make("sms", step.span, moves, to=textual(step.to), text=self.speech(step.text))
 
     def _email(self, index: int, step: ast.SendEmail) -> StepIR:
         moves = {
@@ -367,18 +411,18 @@ class BodyLowerer:
             "email",
             step.span,
             moves,
-            to=spoken(step.to),
-            subject=spoken(step.subject),
-            body=spoken(step.body),
+            to=textual(step.to),
+            subject=self.speech(step.subject),
+            body=self.speech(step.body),
         )
 
     def _transfer(self, index: int, step: ast.Transfer) -> StepIR:
         moves = {"error": self.handler_or(step.on_error, MoveIR("ENDED", "the call ends"))}
-        say = spoken(step.say) if step.say is not None else "None"
-        return self.make("transfer", step.span, moves, to=spoken(step.to), say=say)
+        say = self.speech(step.say) if step.say is not None else "None"
+        return self.make("transfer", step.span, moves, to=textual(step.to), say=say)
 
     def _end(self, index: int, step: ast.End) -> StepIR:
-        text = spoken(step.text) if step.text is not None else "None"
+        text = self.speech(step.text) if step.text is not None else "None"
         return self.make("end", step.span, text=text)
 
     def _exit(self, index: int, step: ast.Exit) -> StepIR:
@@ -398,13 +442,13 @@ def _arg_dict(args: Sequence[ast.Arg]) -> str:
     return "{" + ", ".join(f"{arg.name.name!r}: {lower_expr(arg.value)}" for arg in args) + "}"
 
 
-def _question(step: ast.Collect) -> str:
+def _question(step: ast.Collect, speech: Callable[[ast.Expr], str]) -> str:
     type_name = step.type.name if isinstance(step.type, ast.NamedType) else "json"
-    parts = [repr(type_name), spoken(step.prompt)]
+    parts = [repr(type_name), speech(step.prompt)]
     if step.reprompt is not None:
-        parts.append(f"reprompt={spoken(step.reprompt)}")
+        parts.append(f"reprompt={speech(step.reprompt)}")
     if step.options is not None:
-        options = ", ".join(spoken(item) for item in step.options.items)
+        options = ", ".join(textual(item) for item in step.options.items)
         parts.append(f"options=[{options}]")
     if step.attempts is not None:
         parts.append(f"attempts={int(step.attempts.value)!r}")
@@ -414,13 +458,13 @@ def _question(step: ast.Collect) -> str:
 
 
 def _http_request(step: ast.Request) -> str:
-    parts = [f"method={step.method.value!r}", f"url={spoken(step.url)}"]
+    parts = [f"method={step.method.value!r}", f"url={textual(step.url)}"]
     if step.headers:
         parts.append(f"headers={_text_entries(step.headers)}")
     if step.query:
         parts.append(f"query={_text_entries(step.query)}")
     if step.body is not None:
-        body = ", ".join(f"{spoken(e.key)}: {lower_expr(e.value)}" for e in step.body)
+        body = ", ".join(f"{textual(e.key)}: {lower_expr(e.value)}" for e in step.body)
         parts.append(f"body={{{body}}}")
         parts.append("has_body=True")
     if step.timeout is not None:
@@ -431,7 +475,7 @@ def _http_request(step: ast.Request) -> str:
 
 
 def _text_entries(entries: Sequence[ast.Entry]) -> str:
-    return "{" + ", ".join(f"{spoken(e.key)}: {spoken(e.value)}" for e in entries) + "}"
+    return "{" + ", ".join(f"{textual(e.key)}: {textual(e.value)}" for e in entries) + "}"
 
 
 def _python_call(step: ast.Code, decl: ast.PythonDecl | None) -> str:
@@ -503,8 +547,30 @@ def shape(type_expr: ast.TypeExpr) -> str:
 # Expressions
 
 
-def spoken(expr: ast.Expr) -> str:
-    """An expression whose value is used as text (said, sent, a URL)."""
+def static_type(expr: ast.Expr, variables: Mapping[str, Variable]) -> Type | None:
+    """The checked type of a path (`name`, `name.field`, `name[0]`, `a ?? b`), if known."""
+    match expr:
+        case ast.Name(ident=ident):
+            variable = variables.get(ident.name)
+            return variable.type if variable is not None else None
+        case ast.FieldAccess(target=ast.Name(ident=ast.Ident(name="call")), field=field_name) if (
+            field_name.name in CALL_BUILTINS
+        ):
+            return Scalar("datetime") if field_name.name == "started_at" else None
+        case ast.FieldAccess(target=target, field=field_name):
+            owner = static_type(target, variables)
+            return owner.field(field_name.name) if isinstance(owner, Record | RunResult) else None
+        case ast.IndexAccess(target=target):
+            owner = static_type(target, variables)
+            return owner.element if isinstance(owner, ListOf) else None
+        case ast.Fallback(left=left):
+            return static_type(left, variables)
+        case _:
+            return None
+
+
+def textual(expr: ast.Expr) -> str:
+    """An expression whose value is used as text by a machine (a URL, a header, an address)."""
     if isinstance(expr, ast.StringLit):
         return lower_expr(expr)
     return f"ops.render({lower_expr(expr)})"

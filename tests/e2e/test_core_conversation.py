@@ -145,3 +145,31 @@ def test_a_flow_with_check_errors_is_not_run(tmp_path: Path) -> None:
     assert run.status == 1
     assert run.transcript == []
     assert "bad.flow:2" in run.stderr
+
+
+def test_dates_and_times_are_said_as_words_but_sent_to_apis_as_iso(tmp_path: Path) -> None:
+    flow = write_flow(
+        tmp_path,
+        "visit.flow",
+        """
+        flow Visit {
+          on no_answer -> bye
+          collect day: date
+            prompt "Which day?"
+          collect at: time
+            prompt "What time?"
+          set raw = "{{day}}"
+          talk "Booked for {{day}} at {{at}}."
+          end "Reference {{raw}}."
+          bye:
+          end
+        }
+    """,
+    )
+    run = flowc_run(flow, ["March 14 2030", "2:30 pm"])
+    assert run.status == 0, run.stderr
+    assert run.transcript[-3:] == [
+        "agent: Booked for Thursday, March 14, 2030 at 2:30 PM.",
+        "agent: Reference 2030-03-14.",
+        "end: ended",
+    ]

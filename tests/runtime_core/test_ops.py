@@ -128,3 +128,20 @@ def test_python_values_that_are_not_json_are_refused() -> None:
         ops.to_json({1, 2})
     with pytest.raises(ops.FlowFault, match="is not a number a flow can hold"):
         ops.to_json(float("nan"))
+
+
+@pytest.mark.parametrize(
+    ("value", "type_name", "said"),
+    [
+        ("2030-03-14", "date", "Thursday, March 14, 2030"),
+        ("14:30", "time", "2:30 PM"),
+        ("09:00", "time", "9 AM"),
+        ("00:05", "time", "12:05 AM"),
+        ("12:00", "time", "noon"),
+        ("2030-03-14T14:00", "datetime", "Thursday, March 14, 2030 at 2 PM"),
+        ("next week", "date", "next week"),
+        (None, "date", ""),
+    ],
+)
+def test_dates_and_times_are_said_as_words(value: JSON, type_name: str, said: str) -> None:
+    assert ops.spoken(value, type_name) == said
