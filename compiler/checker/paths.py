@@ -41,7 +41,7 @@ def check_paths(
     found = _fall_off(graph, reachable)
     if graph.complete:
         found += _unreachable(graph, reachable)
-        found += _unused_labels(graph)
+        found += _unused_labels(graph, reachable)
         found += _outputs_never_taken(graph)
     found += _busy_loops(graph, reachable, waits)
     return found
@@ -58,12 +58,13 @@ def _fall_off(graph: FlowGraph, reachable: list[bool]) -> list[Diagnostic]:
     if not body.steps:
         return [error("E0304", body.owner.name.span, f"{body.describe()} has no steps", help=fix)]
     last = body.steps[-1]
+    when = " when its condition is false" if isinstance(last, ast.If) else ""
     return [
         error(
             "E0304",
             last.span,
             f"the call can run past the end of {body.describe()} after this "
-            f"'{step_keyword(last)}' (line {last.span.line})",
+            f"'{step_keyword(last)}' (line {last.span.line}){when}",
             notes=[Note("after its last step a body must not simply stop: the caller "
                         "would be left in silence")],
             help=fix,
@@ -77,24 +78,31 @@ def _unreachable(graph: FlowGraph, reachable: list[bool]) -> list[Diagnostic]:
         # One warning per run of unreachable steps: its first step.
         if reachable[index] or (index > 0 and not reachable[index - 1]):
             continue
+        labels = ", ".join(f"'{label.name}'" for label in step.labels)
+        why = f"nothing jumps to {labels}" if labels else "no step, jump or handler leads here"
         found.append(
             warning(
                 "W0101",
                 step.span,
                 f"this '{step_keyword(step)}' can never run",
-                notes=[Note("no step, jump or handler leads here")],
-                help="remove it, or put a label before it and jump to it",
+                notes=[Note(why)],
+                help="remove it, or put a label before it and jump to it"
+                if not labels
+                else "remove it, or jump to it",
             )
         )
     return found
 
 
-def _unused_labels(graph: FlowGraph) -> list[Diagnostic]:
-    used = {d for d in graph.targets.values() if isinstance(d, int)}
+def _unused_labels(graph: FlowGraph, reachable: list[bool]) -> list[Diagnostic]:
+    """Labels nothing jumps to, on steps that run anyway (else W0101 says it all)."""
+    used = {target.name.name for target, d in graph.targets.items() if isinstance(d, int)}
     found: list[Diagnostic] = []
     for step_index, step in enumerate(graph.body.steps):
+        if not reachable[step_index]:
+            continue
         for label in step.labels:
-            if step_index not in used and graph.labels.get(label.name) == step_index:
+            if label.name not in used and graph.labels.get(label.name) == step_index:
                 found.append(
                     warning(
                         "W0103",
