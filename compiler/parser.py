@@ -155,7 +155,6 @@ class _Context:
     """The file being parsed, its line table, and the diagnostics found so far."""
 
     def __init__(self, source: SourceFile) -> None:
-        self.source = source
         self.file = source.path
         self.text = source.text
         self.line_starts = _line_starts(source.text)
@@ -220,7 +219,6 @@ def _end(token: Token) -> int:
 class _Driver:
     def __init__(self, machinery: _Machinery, context: _Context) -> None:
         self.lark = machinery.lark
-        self.builder = machinery.builder
         self.keywords = machinery.keywords
         self.keyword_terminals = machinery.keyword_terminals
         self.context = context
