@@ -6,7 +6,9 @@ The scheme (documented in docs/codegen.md):
   of all the program's files: `lib/appointments.flow` -> `lib.appointments`,
   written to `lib/appointments.py` under the output folder, with an
   `__init__.py` in every package folder. Path parts that are not Python
-  identifiers are made into ones (`my-flows` -> `my_flows`, `class` -> `class_`);
+  identifiers are made into ones (`my-flows` -> `my_flows`, `class` -> `class_`),
+  and a top-level name that would shadow the standard library or the runtime
+  gets `_flow` appended (`email.flow` -> `email_flow`);
 - a flow `Name` is the module constant `FLOW_Name`, an action `ACTION_Name`;
 - step `i` of body `Name` is the function `Name_i_kind` (`LegalIntake_03_run`);
 - an imported flow module is bound as `_flow_<dotted_name_with_underscores>` and
@@ -22,6 +24,7 @@ from __future__ import annotations
 import keyword
 import os
 import re
+import sys
 from collections.abc import Iterable
 
 _NOT_IDENTIFIER = re.compile(r"\W", re.ASCII)
@@ -41,11 +44,19 @@ def common_root(paths: Iterable[str]) -> str:
     return os.path.commonpath(folders) if folders else os.getcwd()
 
 
+# Top-level names a generated module must not take: it would shadow the standard
+# library (`email.flow`) or the runtime when the output folder is on sys.path.
+RESERVED_TOP_LEVEL = frozenset(sys.stdlib_module_names) | {"flowc", "flowc_runtime"}
+
+
 def module_name(source_path: str, root: str) -> str:
     """The dotted Python module name of a .flow file under `root`."""
     relative = os.path.relpath(os.path.abspath(source_path), root)
     stem, _ = os.path.splitext(relative)
-    return ".".join(python_identifier(part) for part in stem.split(os.sep))
+    parts = [python_identifier(part) for part in stem.split(os.sep)]
+    if parts[0] in RESERVED_TOP_LEVEL:
+        parts[0] += "_flow"
+    return ".".join(parts)
 
 
 def module_file(name: str) -> str:
