@@ -274,7 +274,9 @@ class BodyLowerer:
         key: object = (output, span) if args else output
         if key not in self._exit_indexes:
             self._exit_indexes[key] = len(self.steps) + len(self.exits)
-            self.exits.append(self.make("exit", span, output=repr(output), fields=_arg_dict(args)))
+            target_text = f"-> {self.context.source_text(span)}"
+            fields = {"output": repr(output), "fields": _arg_dict(args)}
+            self.exits.append(StepIR("", "exit", span.line, target_text, fields, {}))
         return MoveIR(str(self._exit_indexes[key]), f"-> {self.context.source_text(span)}")
 
     def make(
