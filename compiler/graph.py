@@ -278,27 +278,40 @@ class _Builder:
         handler = step.on_error or self.defaults.get("error")
         if handler is not None:
             return (self._to(EdgeKind.ERROR, index, handler.target, handler),)
-        if self.body.kind is BodyKind.AFTER_CALL:
-            # Nobody is on the line any more: a failure just ends the block.
-            return (Edge(EdgeKind.ERROR, index, STOP),)
         if self.defaults_broken:
             return ()
+        self.diagnostics.append(self._no_error_path(step))
+        return ()
+
+    def _no_error_path(self, step: ast.Request | ast.Code) -> Diagnostic:
         keyword = "request" if isinstance(step, ast.Request) else "code"
-        self.diagnostics.append(
-            error(
-                "E0303",
-                step.span,
-                f"'{keyword} {step.var.name}' has no path for when it fails",
-                notes=[Note("a network error, a timeout or an exception would strand the call")
-                       if keyword == "request" else
-                       Note("an exception in the Python function would strand the call")],
-                help="add a clause to the step:\n"
+        failure = (
+            "a network error, a timeout or a bad answer"
+            if keyword == "request"
+            else "an exception in the Python function"
+        )
+        if self.body.kind is BodyKind.AFTER_CALL:
+            why = f"{failure} would leave the 'after call' block with nowhere to go"
+            fix = (
+                "add a clause to the step (the block has no default handlers):\n"
+                "    on error -> <label>\n"
+                "to carry on regardless, use the label of the next step"
+            )
+        else:
+            why = f"{failure} would strand the call"
+            fix = (
+                "add a clause to the step:\n"
                 "    on error -> <label>\n"
                 f"or a default at the top of {self.body.describe()}:\n"
-                "  on error -> <label>",
+                "  on error -> <label>"
             )
+        return error(
+            "E0303",
+            step.span,
+            f"'{keyword} {step.var.name}' has no path for when it fails",
+            notes=[Note(why)],
+            help=fix,
         )
-        return ()
 
     def _run_edges(self, index: int, run: ast.Run) -> tuple[Edge, ...]:
         outputs = self.run_outputs(run)
