@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import importlib.resources
+import logging
+
 import pytest
 from flowc import ast
 from flowc.parser import parse
 from flowc.source import SourceFile, Span
+from lark import Lark
 
 from .support import parse_text, without_spans
 
@@ -221,3 +225,12 @@ def test_fields_and_argument_names_may_be_keywords_as_json_fields_may() -> None:
     template = talk.text.parts[0]
     assert isinstance(template, ast.TemplatePart) and isinstance(template.expr, ast.FieldAccess)
     assert template.expr.field.name == "in"
+
+
+def test_the_grammar_is_lalr_without_conflicts(caplog: pytest.LogCaptureFixture) -> None:
+    # Without strict mode Lark resolves a shift/reduce conflict silently (logging it
+    # in debug mode); a reduce/reduce conflict is always an error.
+    grammar = (importlib.resources.files("flowc.grammar") / "flow.lark").read_text("utf-8")
+    with caplog.at_level(logging.DEBUG, logger="lark"):
+        Lark(grammar, parser="lalr", lexer="contextual", start=["module", "template"], debug=True)
+    assert not [r.message for r in caplog.records if "conflict" in r.message.lower()]
