@@ -165,9 +165,9 @@ class Call:
         return True
 
     async def end(self, text: str | None) -> None:
+        """`end ["text"]`: says the text; the driver then hangs up (see driver.drive)."""
         if text is not None:
             await self.say(text)
-        await self.channel.hang_up()
 
     # ----------------------------------------------------------------- services
 

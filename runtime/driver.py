@@ -12,7 +12,9 @@ decided here:
 - the channel raises `AwaitingCaller`: the call is suspended, not ended; its
   state (JSON) is returned and `resume_call` continues it later.
 
-`after call` runs once after any of the endings, with `call.outcome` set.
+The driver hangs up the line when the call ended (`end`, a failed transfer) or
+faulted; `after call` then runs once after any of the endings, with
+`call.outcome` set.
 """
 
 from __future__ import annotations
@@ -118,10 +120,21 @@ async def drive(call: Call) -> CallResult:
         fault = _report_fault(call, call.frames[-1].where, exc)
         outcome = Outcome.ERROR
     call.outcome = outcome  # a StrEnum: the text `call.outcome` reads as
+    if outcome in (Outcome.ENDED, Outcome.ERROR):
+        await _hang_up(call)
     after_fault = await _run_after_call(call)
     if call.log.active:
         call.log.emit("call_ended", outcome=outcome.value)
     return CallResult(outcome, fault or after_fault)
+
+
+async def _hang_up(call: Call) -> None:
+    """The agent's side of the line closes: after `end`, a failed transfer, or a fault."""
+    try:
+        await call.channel.hang_up()
+    # The call is over either way; a channel that fails to hang up is only logged.
+    except Exception as exc:
+        call.log.emit("hang_up_failed", reason=f"{type(exc).__name__}: {exc}")
 
 
 async def _run_steps(call: Call) -> Outcome:

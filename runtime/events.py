@@ -22,6 +22,7 @@ plus the fields of its kind:
     transfer        to
     transfer_failed to, reason
     fault           where ("file.flow:LINE"), message
+    hang_up_failed  reason
     call_ended      outcome ("ended" | "transferred" | "hangup" | "error")
 
 Secrets are masked before any sink sees an event: every known secret value is

@@ -109,3 +109,9 @@ def test_the_answer_is_understood_on_any_attempt(turns: list[str | None]) -> Non
     result, lines, _, _ = run(turns)
     assert result.outcome is Outcome.ENDED
     assert "agent: Bye Jane." in lines
+
+
+def test_the_line_is_hung_up_after_end_and_after_a_fault_but_not_after_a_transfer() -> None:
+    assert run(["Jane"])[3].hung_up
+    assert run(["crash"])[3].hung_up
+    assert not run([None, None])[3].hung_up
