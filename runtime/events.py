@@ -4,6 +4,7 @@ Every event has `event` (its kind), `call` (the call id) and `at` (ISO time),
 plus the fields of its kind:
 
     call_started    flow, caller, callee
+    call_resumed    flow, step ("file.flow:LINE" where the stored call continues)
     step            file, line, kind
     say             text
     heard           text (null for silence)

@@ -9,7 +9,15 @@ import sys
 from pathlib import Path
 
 import pytest
-from flowc_runtime import Outcome, ScriptedChannel, StateError, WhenExhausted, resume_call, run_call
+from flowc_runtime import (
+    MemorySink,
+    Outcome,
+    ScriptedChannel,
+    StateError,
+    WhenExhausted,
+    resume_call,
+    run_call,
+)
 
 from . import sample_flows
 from .helpers import local_services
@@ -62,8 +70,15 @@ def test_a_call_can_be_suspended_at_every_turn() -> None:
     again = asyncio.run(resume_call(result.state, services, silent))
     assert again.state is not None and json.loads(again.state)["pending_attempt"] == 2
     assert silent.said == ["Your name?"]
-    final = asyncio.run(resume_call(again.state, services, ScriptedChannel([None])))
+    sink = MemorySink()
+    final = asyncio.run(resume_call(again.state, services, ScriptedChannel([None]), sinks=[sink]))
     assert final.outcome is Outcome.TRANSFERRED
+    resumed = sink.events[0]
+    assert (resumed["event"], resumed["flow"], resumed["step"]) == (
+        "call_resumed",
+        "Greeter",
+        "sample.flow:7",
+    )
 
 
 @pytest.mark.parametrize(
