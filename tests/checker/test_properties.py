@@ -12,6 +12,7 @@ import re
 import tempfile
 from pathlib import Path
 
+from flowc.build import build_files
 from flowc.diagnostics import Diagnostic
 from flowc.pipeline import check_files
 from hypothesis import given, settings
@@ -241,3 +242,19 @@ def test_checker_never_crashes_on_mutated_examples(files: dict[str, str]) -> Non
     for d in result.diagnostics:
         assert CODE_FORMAT.match(d.code)
         assert d.span.line >= 1
+
+
+@settings(max_examples=30, deadline=None)
+@given(mutated_examples())
+def test_what_the_checker_accepts_the_code_generator_can_build(files: dict[str, str]) -> None:
+    """The checker is the code generator's guard: no error means every path is known."""
+    with tempfile.TemporaryDirectory() as folder:
+        for name, text in files.items():
+            path = Path(folder) / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        result = build_files([str(Path(folder) / name) for name in sorted(files)])
+    if result.ok:
+        assert result.files
+        for emitted in result.files:
+            compile(emitted.text, emitted.path, "exec")
