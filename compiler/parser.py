@@ -415,12 +415,16 @@ class _Driver:
                 )
             )
             return
-        shown = f"'{char}'" if char.isprintable() and not char.isspace() else f"U+{ord(char):04X}"
+        if not char.isprintable() or char.isspace():
+            shown = f"U+{ord(char):04X}"
+        else:
+            shown = f'"{char}"' if char == "'" else f"'{char}'"
         self.context.report(
             error(
                 E_BAD_CHARACTER,
                 self.context.span(offset, offset + 1),
                 f"unexpected character {shown}",
+                help=_CHARACTER_HINTS.get(char),
             )
         )
 
@@ -443,8 +447,24 @@ class _Driver:
 _STEP_STARTS = frozenset(k.upper() for k in STEP_KEYWORDS) | {"ARROW", "ON"}
 
 
+# What a character that starts no token was probably meant to be.
+_CHARACTER_HINTS = {
+    "'": 'strings are written in double quotes: "..."',
+    "\u201c": 'strings are written in straight double quotes: "..."',
+    "\u201d": 'strings are written in straight double quotes: "..."',
+    "&": "write 'and'",
+    "|": "write 'or'",
+    "!": "write 'not', or '!=' to compare",
+    "+": 'there is no arithmetic; build text with a template: "{{a}} {{b}}"',
+    "*": "there is no arithmetic",
+    "/": "there is no arithmetic; comments begin with '#'",
+}
+
+
 def _hint(expected: set[str], token: Token) -> str | None:
-    """Advice for the two ordering mistakes the expected words alone do not explain."""
+    """Advice for mistakes the expected words alone do not explain."""
+    if token.value == "=" and "CMP_OP" in expected:
+        return "to compare, write '=='"
     if token.type not in _STEP_STARTS:
         return None
     if "OUTPUT" in expected and "TALK" not in expected:
