@@ -283,6 +283,7 @@ def load_state(
         frames,
     )
     call.pending_attempt = pending
+    call.log.emit("call_resumed", flow=frames[0].body.name, step=frames[-1].where)
     return call
 
 
