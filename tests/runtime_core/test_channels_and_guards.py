@@ -1,0 +1,61 @@
+"""The console channel's reading of turns, and the driver's guard against loops
+that never wait for the caller."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+
+import pytest
+from flowc_runtime import (
+    Body,
+    CallerHungUp,
+    ConsoleChannel,
+    Outcome,
+    ScriptedChannel,
+    WhenExhausted,
+    run_call,
+)
+from flowc_runtime.call import Call
+from flowc_runtime.driver import MAX_STEPS_WITHOUT_TURN
+from flowc_runtime.program import Move, Step, Vars
+
+from .helpers import local_services
+
+
+def test_console_lines_are_turns_blank_lines_silence_and_the_end_a_hang_up() -> None:
+    channel = ConsoleChannel(io.StringIO("Jane Doe\n\n   \nlast line without newline"))
+
+    async def turns() -> list[str | None]:
+        heard = [await channel.listen(5.0) for _ in range(4)]
+        with pytest.raises(CallerHungUp):
+            await channel.listen(5.0)
+        return heard
+
+    assert asyncio.run(turns()) == ["Jane Doe", None, None, "last line without newline"]
+
+
+def test_a_scripted_channel_that_waits_gets_turns_added_later() -> None:
+    channel = ScriptedChannel([], when_exhausted=WhenExhausted.WAIT)
+
+    async def conversation() -> str | None:
+        listening = asyncio.create_task(channel.listen(5.0))
+        await asyncio.sleep(0)
+        assert not listening.done()
+        channel.add_turn("hello")
+        return await listening
+
+    assert asyncio.run(conversation()) == "hello"
+
+
+def spin(call: Call, v: Vars) -> Move:
+    return 0  # `again: -> again`
+
+
+LOOP = Body(module=__name__, name="Loop", source="loop.flow", steps=(Step(3, "jump", spin),))
+
+
+def test_a_loop_without_caller_turns_ends_the_call_with_a_fault() -> None:
+    result = asyncio.run(run_call(LOOP, local_services(), ScriptedChannel([])))
+    assert result.outcome is Outcome.ERROR
+    assert result.fault == f"loop.flow:3: {MAX_STEPS_WITHOUT_TURN} steps ran without a caller turn"
