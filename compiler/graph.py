@@ -258,8 +258,8 @@ class _Builder:
         handler = step.on_no_answer or self.defaults.get("no_answer")
         if handler is not None:
             return (self._to(EdgeKind.NO_ANSWER, index, handler.target, handler),)
-        if self.defaults_broken:
-            return ()
+        if self.defaults_broken or self.body.kind is BodyKind.AFTER_CALL:
+            return ()  # already reported: a broken default, or a collect after the call
         self.diagnostics.append(
             error(
                 "E0302",
@@ -314,7 +314,8 @@ class _Builder:
         )
 
     def _run_edges(self, index: int, run: ast.Run) -> tuple[Edge, ...]:
-        outputs = self.run_outputs(run)
+        # A run in 'after call' is already an error (E0603): its outputs are not checked.
+        outputs = None if self.body.kind is BodyKind.AFTER_CALL else self.run_outputs(run)
         by_event: dict[str, ast.Handler] = {}
         unknown: list[ast.Handler] = []
         for handler in run.handlers:
