@@ -89,9 +89,10 @@ class Call:
     def started_at(self) -> str:
         return self.info.started_at
 
-    def env(self, name: str) -> str | None:
-        """`env("NAME") as text`: None when the variable is not set."""
-        return self.services.env(name)
+    def env(self, name: str, type_name: str = "text") -> JSON:
+        """`env("NAME") as TYPE`: the value as that type; None when the variable is not set."""
+        value = self.services.env(name)
+        return None if value is None else ops.from_env(name, value, type_name)
 
     def env_secret(self, name: str) -> str | None:
         """`env("NAME")`: a secret, masked in every event from now on."""

@@ -221,6 +221,37 @@ def _spoken_time(moment: time) -> str:
 
 
 # --------------------------------------------------------------------------
+# Environment values (`env("NAME") as TYPE`)
+
+ENV_TRUE = frozenset({"true", "yes", "1", "on"})
+ENV_FALSE = frozenset({"false", "no", "0", "off"})
+
+
+def from_env(name: str, value: str, type_name: str) -> JSON:
+    """An environment variable's text as the type the flow reads it as."""
+    if type_name == "number":
+        try:
+            number = float(value)
+        except ValueError:
+            number = math.nan
+        if not math.isfinite(number):
+            raise FlowFault(f"the environment variable {name} is not a number: {value!r}")
+        return int(number) if number.is_integer() and "." not in value else number
+    if type_name == "bool":
+        word = value.strip().lower()
+        if word not in ENV_TRUE | ENV_FALSE:
+            raise FlowFault(f"the environment variable {name} is not true or false: {value!r}")
+        return word in ENV_TRUE
+    if type_name == "json":
+        try:
+            parsed: JSON = json.loads(value)
+        except ValueError as exc:
+            raise FlowFault(f"the environment variable {name} is not JSON: {exc}") from None
+        return parsed
+    return value
+
+
+# --------------------------------------------------------------------------
 # Shapes (`expect`, code results)
 
 

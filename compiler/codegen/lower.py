@@ -616,10 +616,21 @@ def lower_expr(expr: ast.Expr) -> str:
             return f"(not {condition(operand)})"
         case ast.Fallback(left=left, right=right):
             return f"ops.fallback({lower_expr(left)}, {lower_expr(right)})"
-        case ast.EnvRef(variable=variable, as_type=None):
-            return f"call.env_secret({variable!r})"
-        case ast.EnvRef(variable=variable):
-            return f"call.env({variable!r})"
+        case ast.EnvRef(variable=variable, as_type=as_type):
+            return _env(variable, as_type)
+
+
+def _env(variable: str, as_type: ast.TypeExpr | None) -> str:
+    """`env("NAME")` is a secret; `env("NAME") as TYPE` is read as that type."""
+    if as_type is None:
+        type_name = "secret"
+    else:
+        type_name = as_type.name if isinstance(as_type, ast.NamedType) else "json"
+    if type_name == "secret":
+        return f"call.env_secret({variable!r})"
+    if type_name in TEXT_LIKE:
+        return f"call.env({variable!r})"
+    return f"call.env({variable!r}, {type_name!r})"
 
 
 def _string(literal: ast.StringLit) -> str:

@@ -173,3 +173,27 @@ def test_dates_and_times_are_said_as_words_but_sent_to_apis_as_iso(tmp_path: Pat
         "agent: Reference 2030-03-14.",
         "end: ended",
     ]
+
+
+def test_environment_values_are_read_at_run_time_as_their_type(tmp_path: Path) -> None:
+    flow = write_flow(
+        tmp_path,
+        "env.flow",
+        """
+        flow Env {
+          set limit = env("PARTY_LIMIT") as number
+          set name = env("SHOP_NAME") as text ?? "our shop"
+          if limit > 3 -> big
+          end "Small parties only at {{name}}."
+          big:
+          end "Parties up to {{limit}} at {{name}}."
+        }
+    """,
+    )
+    big = flowc_run(flow, [], environment={"PARTY_LIMIT": "12", "SHOP_NAME": "Slice"})
+    assert big.transcript == ["agent: Parties up to 12 at Slice.", "end: ended"]
+    wrong = flowc_run(flow, [], environment={"PARTY_LIMIT": "twelve"})
+    assert wrong.status == 1
+    assert wrong.stderr.strip().endswith(
+        "env.flow:2: the environment variable PARTY_LIMIT is not a number: 'twelve'"
+    )

@@ -145,3 +145,37 @@ def test_python_values_that_are_not_json_are_refused() -> None:
 )
 def test_dates_and_times_are_said_as_words(value: JSON, type_name: str, said: str) -> None:
     assert ops.spoken(value, type_name) == said
+
+
+@pytest.mark.parametrize(
+    ("text", "type_name", "value"),
+    [
+        ("8080", "number", 8080),
+        ("2.5", "number", 2.5),
+        ("1e3", "number", 1000),
+        ("Yes", "bool", True),
+        ("off", "bool", False),
+        ('{"a": [1]}', "json", {"a": [1]}),
+        ("plain", "text", "plain"),
+    ],
+)
+def test_environment_values_are_read_as_their_declared_type(
+    text: str, type_name: str, value: JSON
+) -> None:
+    assert ops.from_env("X", text, type_name) == value
+
+
+@pytest.mark.parametrize(
+    ("text", "type_name", "message"),
+    [
+        ("eighty", "number", "the environment variable X is not a number: 'eighty'"),
+        ("inf", "number", "the environment variable X is not a number: 'inf'"),
+        ("maybe", "bool", "the environment variable X is not true or false: 'maybe'"),
+    ],
+)
+def test_an_environment_value_of_the_wrong_type_is_a_fault(
+    text: str, type_name: str, message: str
+) -> None:
+    with pytest.raises(ops.FlowFault) as raised:
+        ops.from_env("X", text, type_name)
+    assert str(raised.value) == message
