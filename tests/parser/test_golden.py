@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from flowc import parser
 
 GOLDEN = Path(__file__).parent / "golden"
 FLOWC = Path(sys.executable).parent / "flowc"
@@ -80,3 +81,12 @@ def test_errors_of_several_files_are_all_reported() -> None:
     assert "misspelt_step.flow:2:3:" in result.stdout
     assert "unknown_type.flow:3:17:" in result.stdout
     assert result.stdout.endswith("2 errors, 0 warnings\n")
+
+
+def test_every_syntax_code_is_documented_and_has_a_golden_case() -> None:
+    codes = {value for name, value in vars(parser).items() if name.startswith("E_")}
+    codes.add("E0002")  # the loader's, for files that are not UTF-8
+    catalogue = (Path(__file__).parents[2] / "docs" / "diagnostics.md").read_text()
+    shown = "".join(p.read_text() for p in GOLDEN.glob("*.expected"))
+    assert {c for c in codes if f"### {c}:" not in catalogue} == set()
+    assert {c for c in codes if f"[{c}]" not in shown} == set()
