@@ -138,11 +138,11 @@ def _machinery() -> _Machinery:
 
 def _cache_path() -> str | bool:
     """Where Lark keeps the analysed grammar (it checks the grammar's hash on load)."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache")
-    folder = Path(base) / "flowc"
     try:
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache")
+        folder = Path(base) / "flowc"
         folder.mkdir(parents=True, exist_ok=True)
-    except OSError:
+    except (OSError, RuntimeError):  # no home folder, or no right to write there
         return False
     return str(folder / "grammar.lark-cache")
 
