@@ -1,4 +1,5 @@
-"""Emitting: the lowered IR laid out as Python with the Jinja2 templates, then Black.
+"""Emitting: the lowered IR laid out as Python with the Jinja2 templates, then Black
+(formatting.py).
 
 The templates (compiler/templates/*.jinja, shipped as package data) only place
 what lowering produced; the two filters they use make source text safe where it
@@ -11,12 +12,12 @@ from __future__ import annotations
 import io
 import os
 import tokenize
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-import black
 import jinja2
 
+from .formatting import format_sources
 from .ir import ModuleIR
 from .names import module_file
 
@@ -84,19 +85,13 @@ def _names_used(source: str) -> set[str]:
     return {token.string for token in tokens if token.type == tokenize.NAME}
 
 
-def format_source(source: str) -> str:
-    """Black's formatting of generated source (the compile benchmark times it apart)."""
-    return black.format_str(source, mode=black.Mode())
-
-
-def emit_module(module: ModuleIR) -> str:
-    """The Black-formatted source of one generated module."""
-    return format_source(render_module(module))
-
-
-def emit_program(modules: Iterable[ModuleIR]) -> list[EmittedFile]:
-    """Every module's file, plus an empty `__init__.py` in each package folder."""
-    files = [EmittedFile(module_file(module.module), emit_module(module)) for module in modules]
+def emit_program(modules: Sequence[ModuleIR]) -> list[EmittedFile]:
+    """Every module's file, Black-formatted, plus an empty `__init__.py` in each package folder."""
+    texts = format_sources([render_module(module) for module in modules])
+    files = [
+        EmittedFile(module_file(module.module), text)
+        for module, text in zip(modules, texts, strict=True)
+    ]
     packages = {
         os.path.join(folder, "__init__.py")
         for file in files

@@ -28,7 +28,8 @@ from typing import Any
 from flowc import __version__
 from flowc.build import build_files, write_files
 from flowc.checker import analyze
-from flowc.codegen.emit import format_source, render_module
+from flowc.codegen.emit import render_module
+from flowc.codegen.formatting import format_sources
 from flowc.codegen.lower import lower_program
 from flowc.loader import load_program
 from flowc_runtime import ScriptedChannel, WhenExhausted, ops, run_call
@@ -185,7 +186,7 @@ def compile_phases(folder: Path) -> dict[str, Any]:
         raise SystemExit("the generated benchmark program does not check clean")
     modules = phase("lower_ms", lambda: lower_program(program, analysis.model, __version__))
     rendered = phase("templates_ms", lambda: [render_module(m) for m in modules])
-    formatted = phase("black_ms", lambda: [format_source(text) for text in rendered])
+    formatted = phase("black_ms", lambda: format_sources(rendered))
     return {
         "source_lines": path.read_text(encoding="utf-8").count("\n"),
         "generated_lines": sum(text.count("\n") for text in formatted),
