@@ -37,6 +37,8 @@ class Body:
     # Default handlers (`on no_answer -> T`, `on error -> T` at the top of the body).
     handlers: tuple[ast.Handler, ...]
     span: Span
+    # The node that stands for the body in the semantic model.
+    node: ast.Action | ast.Flow | ast.AfterCall
 
     @property
     def name(self) -> str:
@@ -50,12 +52,12 @@ class Body:
 
 def bodies_of(decl: ast.Action | ast.Flow) -> tuple[Body, ...]:
     if isinstance(decl, ast.Action):
-        return (Body(BodyKind.ACTION, decl, decl.steps, decl.handlers, decl.span),)
-    main = Body(BodyKind.FLOW, decl, decl.steps, decl.handlers, decl.span)
+        return (Body(BodyKind.ACTION, decl, decl.steps, decl.handlers, decl.span, decl),)
+    main = Body(BodyKind.FLOW, decl, decl.steps, decl.handlers, decl.span, decl)
     if decl.after_call is None:
         return (main,)
     after = decl.after_call
-    return (main, Body(BodyKind.AFTER_CALL, decl, after.steps, (), after.span))
+    return (main, Body(BodyKind.AFTER_CALL, decl, after.steps, (), after.span, after))
 
 
 class EdgeKind(StrEnum):

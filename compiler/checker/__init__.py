@@ -106,10 +106,7 @@ class _Analyzer:
         self.python_calls.update(checker.python_calls)
         self.diagnostics += check_paths(graph, reachable_steps(graph), self._waits)
         self.diagnostics += check_assignment(graph, facts)
-        key = body.owner.after_call if isinstance(body.owner, ast.Flow) and \
-            body.kind is BodyKind.AFTER_CALL else body.owner
-        assert key is not None
-        self.bodies[key] = BodyModel(body, graph, facts.variables)
+        self.bodies[body.node] = BodyModel(body, graph, facts.variables)
         return facts.variables
 
     def _run_outputs(self, run: ast.Run) -> tuple[ast.Output, ...] | None:
