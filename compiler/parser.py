@@ -679,10 +679,6 @@ class _Builder:
         assert self.context is not None, "the builder is used only during parse()"
         return self.context
 
-    def __default__(self, rule: str, children: _Children, meta: object) -> None:
-        """Lark's fallback for a rule with no method here: a grammar/builder mismatch."""
-        raise AssertionError(f"grammar rule {rule!r} has no method in the AST builder")
-
     # ---- helpers
 
     def report(self, code: str, span: Span, message: str, help: str | None = None) -> None:
