@@ -258,3 +258,73 @@ def test_what_the_checker_accepts_the_code_generator_can_build(files: dict[str, 
         assert result.files
         for emitted in result.files:
             compile(emitted.text, emitted.path, "exec")
+
+
+@st.composite
+def valid_steps(draw: st.DrawFn, known: list[str], index: int) -> list[str]:
+    """One correct step (or a run and the label its success continues at); `known` holds
+    the variables assigned on every path so far and grows with the step's own."""
+    var = f"v{index}"
+    seen = draw(st.sampled_from(known)) if known else None
+    said = f"{{{{{seen}}}}}" if seen else "nothing yet"
+    kind = draw(st.sampled_from(("talk", "collect", "request", "set", "if", "run", "code", "sms")))
+    if kind == "talk" or (kind in ("set", "if") and seen is None):
+        return [f'talk "We have {said}."']
+    if kind == "collect":
+        known.append(var)
+        return [f'collect {var}: {draw(st.sampled_from(("text", "number", "phone")))} prompt "?"']
+    if kind == "request":
+        known.append(var)
+        return [f'request {var} = GET "https://example.com/{said}" expect {{a: text}}']
+    if kind == "set":
+        known.append(var)
+        return [f'set {var} = "{said}"']
+    if kind == "if":
+        return [f'if "{said}" == "x" -> done']
+    if kind == "run":
+        known.append(var)
+        return [f'run {var} = Sub(q = "{said}") on Ok -> after{index} on Fail -> done',
+                f"after{index}:", f'talk "{{{{{var}.value}}}}"']
+    if kind == "code":
+        known.append(var)
+        return [f'code {var} = helpers.score(value = "{said}")']
+    return [f'send sms to call.caller "About {said}"']
+
+
+@st.composite
+def valid_programs(draw: st.DrawFn) -> str:
+    known: list[str] = []
+    count = draw(st.integers(0, 12))
+    lines = [line for i in range(count) for line in draw(valid_steps(known, i))]
+    body = "".join(f"  {line}\n" for line in lines)
+    return (
+        "python helpers.score(value: text) -> number\n\n"
+        "action Sub {\n  input q: text\n  output Ok(value: text)\n  output Fail\n\n"
+        '  on no_answer -> Fail\n  collect answer: text prompt "{{q}}?"\n'
+        "  if answer == \"no\" -> Fail\n  exit Ok(value = answer)\n}\n\n"
+        "flow Main {\n  on no_answer -> done\n  on error -> done\n\n"
+        f"{body}"
+        '  done:\n  end "Goodbye."\n\n'
+        "  after call {\n"
+        '    send email to "desk@example.com" subject "{{call.outcome}}" body "Call over."\n'
+        "  }\n}\n"
+    )
+
+
+@settings(max_examples=150, deadline=None)
+@given(valid_programs())
+def test_correct_programs_check_clean(text: str) -> None:
+    diagnostics, _ = check_text(text)
+    assert diagnostics == []
+
+
+@settings(max_examples=15, deadline=None)
+@given(valid_programs())
+def test_correct_programs_build_into_valid_python(text: str) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "generated.flow"
+        path.write_text(text, encoding="utf-8")
+        result = build_files([str(path)])
+    assert result.ok and result.files
+    for emitted in result.files:
+        compile(emitted.text, emitted.path, "exec")
