@@ -51,6 +51,17 @@ def covered(text: str, span: Span) -> str:
     return "\n".join([first, *lines[span.line : span.end_line - 1], last])
 
 
+def foreign_objects(node: object) -> list[object]:
+    """Everything in a tree that is not an AST node, a span or a plain value (a Lark tree, say)."""
+    if isinstance(node, tuple):
+        return [x for item in node for x in foreign_objects(item)]
+    if dataclasses.is_dataclass(node) and not isinstance(node, type):
+        if type(node).__module__ not in ("flowc.ast", "flowc.source"):
+            return [node]
+        return [x for f in dataclasses.fields(node) for x in foreign_objects(getattr(node, f.name))]
+    return [] if isinstance(node, str | int | float | bool | type(None)) else [node]
+
+
 def all_spans(node: object) -> list[Span]:
     """Every span in a tree, parents before children."""
     if isinstance(node, Span):

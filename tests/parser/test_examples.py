@@ -6,7 +6,15 @@ import pytest
 from flowc import ast
 from flowc.source import Span
 
-from .support import EXAMPLES, all_spans, covered, parse_text, tokens, without_spans
+from .support import (
+    EXAMPLES,
+    all_spans,
+    covered,
+    foreign_objects,
+    parse_text,
+    tokens,
+    without_spans,
+)
 from .unparse import unparse
 
 
@@ -20,6 +28,11 @@ def test_unparsing_the_ast_gives_back_every_token_of_the_example(name: str) -> N
 def test_the_unparsed_text_parses_to_the_same_ast(name: str) -> None:
     module = parse_text(EXAMPLES[name].read_text())
     assert without_spans(parse_text(unparse(module))) == without_spans(module)
+
+
+@pytest.mark.parametrize("name", sorted(EXAMPLES))
+def test_the_ast_holds_nothing_from_lark(name: str) -> None:
+    assert foreign_objects(parse_text(EXAMPLES[name].read_text())) == []
 
 
 @pytest.mark.parametrize("name", sorted(EXAMPLES))

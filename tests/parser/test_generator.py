@@ -8,7 +8,7 @@ from pathlib import Path
 
 from tests.benchmarks.generate import generate_program
 
-from .support import parse_text, tokens
+from .support import foreign_objects, parse_text, tokens
 from .unparse import unparse
 
 
@@ -22,6 +22,7 @@ def test_a_generated_program_parses_and_round_trips() -> None:
     module = parse_text(text)
     assert len(module.actions) == len(module.flows) >= 4
     assert tokens(unparse(module)) == tokens(text)
+    assert foreign_objects(module) == []
 
 
 def test_a_generated_program_checks_clean(tmp_path: Path) -> None:
