@@ -248,7 +248,10 @@ def _unknown_action(run: ast.Run, scope: ModuleScope, program: Program) -> Diagn
         if suggestion:
             scope.used.add(suggestion)  # meant to be run: not also an unused import
     return error(
-        "E0103", run.action.span, f"there is no action named '{name}' here", help=hint
+        "E0103",
+        run.action.span,
+        f"'{name}' is not an action declared or imported in this file",
+        help=hint,
     )
 
 

@@ -227,8 +227,12 @@ class ExpressionTyper:
             if isinstance(base, ty.ListOf):
                 return base.element
             self.diagnostics.append(
-                error("E0506", expr.span, f"{article(base)} cannot be indexed",
-                      help="only lists (and json) hold items at positions")
+                error(
+                    "E0506",
+                    expr.span,
+                    f"'{path_text(expr.target)}' is {article(base)}, which cannot be indexed",
+                    help="only lists (and json) hold items at positions",
+                )
             )
             return None
         return self.type_of(expr)
@@ -288,8 +292,12 @@ class ExpressionTyper:
             self.diagnostics.append(_unknown_field(expr, base, names))
             return None
         self.diagnostics.append(
-            error("E0506", expr.field.span, f"{article(base)} has no fields",
-                  help=f"'.{name}' reads a field of a record (or of json)")
+            error(
+                "E0506",
+                expr.field.span,
+                f"'{path_text(expr.target)}' is {article(base)}, which has no fields",
+                help=f"'.{name}' reads a field of a record (or of json)",
+            )
         )
         return None
 
@@ -316,6 +324,17 @@ def names_read(expr: ast.Expr) -> Iterator[ast.Name]:
             yield from names_read(expr.operand)
         case _:
             pass
+
+
+def path_text(expr: ast.Expr) -> str:
+    """A path as written: `book.meeting_link`, `slots[0]`."""
+    if isinstance(expr, ast.Name):
+        return expr.ident.name
+    if isinstance(expr, ast.FieldAccess):
+        return f"{path_text(expr.target)}.{expr.field.name}"
+    if isinstance(expr, ast.IndexAccess):
+        return f"{path_text(expr.target)}[{expr.index}]"
+    return "this value"
 
 
 def article(t: ty.Type) -> str:
@@ -353,10 +372,8 @@ def _unknown_field(
     suggestion = did_you_mean(name, names)
     if isinstance(base, ty.RunResult):
         message = f"no output of {base.action} has a field '{name}'"
-    elif base is ty.CALL:
-        message = f"'call' has no field '{name}'"
     else:
-        message = f"the record {ty.display(base)} has no field '{name}'"
+        message = f"'{path_text(expr.target)}' has no field '{name}'"
     return error(
         "E0502",
         expr.field.span,
