@@ -89,3 +89,25 @@ def test_after_call_sees_the_flows_variables(analysis: Analysis) -> None:
     assert send.destination == len(flow.after_call.steps)  # the block simply finishes
     end_index = len(flow.steps) - 1
     assert analysis.model.bodies[flow].graph.successors[end_index][0].destination == STOP
+
+
+EXAMPLE_FILES = sorted(EXAMPLES.rglob("*.flow"))
+
+
+@pytest.mark.parametrize("path", EXAMPLE_FILES, ids=lambda p: p.relative_to(EXAMPLES).as_posix())
+def test_every_example_checks_clean_and_is_fully_modelled(path: Path) -> None:
+    program = load_program([str(path)])
+    result = analyze(program)
+    assert (program.diagnostics, result.diagnostics) == ([], ())
+    for module in program.modules.values():
+        for decl in (*module.actions, *module.flows):
+            assert decl in result.model.bodies
+            steps = decl.steps
+            if isinstance(decl, ast.Flow) and decl.after_call is not None:
+                assert decl.after_call in result.model.bodies
+                steps += decl.after_call.steps
+            for step in steps:
+                if isinstance(step, ast.Run):
+                    assert step in result.model.run_actions
+                if isinstance(step, ast.Code):
+                    assert step in result.model.python_calls
