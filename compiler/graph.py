@@ -206,8 +206,7 @@ class _Builder:
                         "E0113",
                         handler.event.span,
                         f"'{event}' is not an event a default handler can catch",
-                        help="a body's default handlers are `on no_answer -> T` and "
-                        "`on error -> T`",
+                        help=_event_help(event),
                     )
                 )
                 # The author meant some default: missing paths would only repeat this.
@@ -455,6 +454,13 @@ class _Builder:
             + (", or leave through an output: -> OutputName"
                if self.body.kind is BodyKind.ACTION else ""),
         )
+
+
+def _event_help(event: str) -> str:
+    meant = did_you_mean(event, ("no_answer", "error"))
+    if meant:
+        return f"did you mean '{meant}'?"
+    return "a body's default handlers are `on no_answer -> T` and `on error -> T`"
 
 
 def _duplicate_handler(handler: ast.Handler, first: ast.Handler) -> Diagnostic:
