@@ -131,13 +131,13 @@ class BodyChecker:
                 continue
             declared = ty.from_syntax(inp.type)
             if inp.default is not None:
-                self._check_default(inp, declared)
+                self._check_default(inp, inp.default, declared)
             self.variables[inp.name.name] = Variable(
                 inp.name.name, declared, VariableKind.INPUT, inp.name.span
             )
 
-    def _check_default(self, inp: ast.Input, declared: ty.Type) -> None:
-        read = next(names_read(inp.default), None) if inp.default is not None else None
+    def _check_default(self, inp: ast.Input, default: ast.Expr, declared: ty.Type) -> None:
+        read = next(names_read(default), None)
         if read is not None:
             self.diagnostics.append(
                 error(
@@ -149,8 +149,8 @@ class BodyChecker:
                     "default and pass the value at each run",
                 )
             )
-        elif inp.default is not None:
-            self._expect(inp.default, declared, f"the default of input '{inp.name.name}'")
+        else:
+            self._expect(default, declared, f"the default of input '{inp.name.name}'")
 
     def _check_duplicate_fields(self, fields: Sequence[ast.FieldType], owner: str) -> None:
         seen: dict[str, ast.Ident] = {}
