@@ -122,7 +122,7 @@ async def drive(call: Call) -> CallResult:
     call.outcome = outcome  # a StrEnum: the text `call.outcome` reads as
     if outcome in (Outcome.ENDED, Outcome.ERROR):
         await _hang_up(call)
-    after_fault = await _run_after_call(call)
+    after_fault = await _run_after_call(call) if call.frames[0].body.after_call else None
     if call.log.active:
         call.log.emit("call_ended", outcome=outcome.value)
     return CallResult(outcome, fault or after_fault)
@@ -156,6 +156,7 @@ async def _run_steps(call: Call) -> Outcome:
         if log.active:
             call.step_entered(frame.body.source, step)
         result = step.run(call, variables)
+        # Steps that await nothing return their move directly; the others a coroutine.
         move = result if isinstance(result, MOVE_TYPES) else await result
         if isinstance(move, int):
             frame.index = move

@@ -73,10 +73,6 @@ def compile_module(folder: Path, name: str, source: str) -> ModuleType:
     return importlib.import_module(name)
 
 
-def best_of(repeats: int, measure: Callable[[], float]) -> float:
-    return min(measure() for _ in range(repeats))
-
-
 def step_overhead(folder: Path) -> dict[str, Any]:
     module = compile_module(folder, "bench_tour", fifty_step_flow())
     services = local_services()
@@ -97,8 +93,12 @@ def step_overhead(folder: Path) -> dict[str, Any]:
 
         return measure
 
-    generated_s = best_of(5, timed(generated))
-    hand_s = best_of(5, timed(by_hand))
+    # Interleaved, best of seven each: a busy machine slows both alike.
+    generated_runs, hand_runs = [], []
+    for _ in range(7):
+        generated_runs.append(timed(generated)())
+        hand_runs.append(timed(by_hand)())
+    generated_s, hand_s = min(generated_runs), min(hand_runs)
     steps = len(module.FLOW_Tour.steps)
     return {
         "steps_per_call": steps,
