@@ -173,9 +173,14 @@ async def _run_steps(call: Call) -> Outcome:
 
 def _enter(call: Call, move: Enter) -> None:
     variables: Vars = dict(move.args)
-    call.log.emit("action_entered", action=move.action.name, variable=move.variable)
     call.frames.append(Frame(move.action, 0, variables, move.variable, move.returns))
+    # Defaults filled and secret inputs registered first, so the event shows
+    # every input and masks the secret ones.
     move.action.inputs(call, variables)
+    if call.log.active:
+        call.log.emit(
+            "action_entered", action=move.action.name, variable=move.variable, inputs=variables
+        )
 
 
 def _leave(call: Call, move: Leave) -> None:

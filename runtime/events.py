@@ -18,7 +18,7 @@ plus the fields of its kind:
     message_failed  medium, to, reason
     code_called     function
     code_failed     function, reason
-    action_entered  action, variable
+    action_entered  action, variable (the caller's, for the output), inputs
     action_left     action, output
     transfer        to
     transfer_failed to, reason

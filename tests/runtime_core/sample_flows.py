@@ -33,9 +33,9 @@ AFTER_CALL_OUTCOMES: list[str] = []
 
 def ask_name_inputs(call: Call, v: Vars) -> None:
     if "greeting" not in v:
-        call.set(v, "greeting", "Hello")
+        v["greeting"] = "Hello"
     if "token" not in v:
-        call.set(v, "token", call.env_secret("SAMPLE_TOKEN"))
+        v["token"] = call.env_secret("SAMPLE_TOKEN")
     call.keep_secret(v.get("token"))
 
 

@@ -102,6 +102,8 @@ def test_secret_inputs_are_masked_everywhere_in_the_log() -> None:
     logged = repr(sink.events)
     assert "s3cr3t-value" not in logged
     assert "my token is ***" in logged
+    entered = sink.of_kind("action_entered")[0]
+    assert entered["inputs"] == {"greeting": "Hello", "token": "***"}
 
 
 @pytest.mark.parametrize("turns", [["Jane"], [None, "Jane"]])
