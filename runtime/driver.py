@@ -173,10 +173,11 @@ async def _run_steps(call: Call) -> Outcome:
 
 def _enter(call: Call, move: Enter) -> None:
     variables: Vars = dict(move.args)
-    call.frames.append(Frame(move.action, 0, variables, move.variable, move.returns))
     # Defaults filled and secret inputs registered first, so the event shows
-    # every input and masks the secret ones.
+    # every input and masks the secret ones (and a fault in a default is
+    # reported at the `run` step, still the current one).
     move.action.inputs(call, variables)
+    call.frames.append(Frame(move.action, 0, variables, move.variable, move.returns))
     if call.log.active:
         call.log.emit(
             "action_entered", action=move.action.name, variable=move.variable, inputs=variables
@@ -199,7 +200,9 @@ async def _run_after_call(call: Call) -> str | None:
     flow = call.frames[0]
     steps = flow.body.after_call
     index = 0
-    while 0 <= index < len(steps):
+    for _ in range(MAX_STEPS_WITHOUT_TURN):
+        if not 0 <= index < len(steps):
+            return None
         step = steps[index]
         call.step_entered(flow.body.source, step)
         try:
@@ -209,7 +212,8 @@ async def _run_after_call(call: Call) -> str | None:
             return _report_fault(call, f"{flow.body.source}:{step.line}", exc)
         # Only plain steps are allowed in after call; anything else ends it.
         index = move if isinstance(move, int) else len(steps)
-    return None
+    loop = FlowFault(f"'after call' ran {MAX_STEPS_WITHOUT_TURN} steps (a loop?)")
+    return _report_fault(call, f"{flow.body.source}:{steps[index].line}", loop)
 
 
 def _report_fault(call: Call, where: str, exc: Exception) -> str:

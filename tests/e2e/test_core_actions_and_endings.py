@@ -216,3 +216,33 @@ def test_a_runtime_fault_ends_the_call_with_error_at_its_flow_line(tmp_path: Pat
     assert run.stderr.strip() == 'code.flow:26: cannot compare text "hey" > number 3'
     assert run.transcript[-2:] == ["email to ops@example.com: outcome error", "end: error"]
     assert "Traceback" not in run.stderr
+
+
+def test_a_fault_in_an_input_default_is_reported_at_the_run_step(tmp_path: Path) -> None:
+    flow = write_flow(
+        tmp_path,
+        "limits.flow",
+        """
+        action Limited {
+          input limit: number = env("LIMIT") as number configurable
+          output Done
+          exit Done
+        }
+        flow Uses {
+          run limited = Limited()
+            on Done -> bye
+          bye:
+          end "Bye."
+        }
+    """,
+    )
+    run = flowc_run(flow, [], environment={"LIMIT": "abc"})
+    assert run.status == 1
+    assert run.stderr.strip().endswith(
+        "limits.flow:7: the environment variable LIMIT is not a number: 'abc'"
+    )
+    assert run.transcript == ["end: error"]
+    assert flowc_run(flow, [], environment={"LIMIT": "5"}).transcript == [
+        "agent: Bye.",
+        "end: ended",
+    ]

@@ -18,7 +18,7 @@ from flowc_runtime import (
 )
 from flowc_runtime.call import Call
 from flowc_runtime.driver import MAX_STEPS_WITHOUT_TURN
-from flowc_runtime.program import Move, Step, Vars
+from flowc_runtime.program import ENDED, Move, Step, Vars
 
 from .helpers import local_services
 
@@ -59,3 +59,25 @@ def test_a_loop_without_caller_turns_ends_the_call_with_a_fault() -> None:
     result = asyncio.run(run_call(LOOP, local_services(), ScriptedChannel([])))
     assert result.outcome is Outcome.ERROR
     assert result.fault == f"loop.flow:3: {MAX_STEPS_WITHOUT_TURN} steps ran without a caller turn"
+
+
+async def finish(call: Call, v: Vars) -> Move:
+    await call.end("Bye.")
+    return ENDED
+
+
+LOOPING_AFTER_CALL = Body(
+    module=__name__,
+    name="LoopingAfterCall",
+    source="after.flow",
+    steps=(Step(2, "end", finish),),
+    after_call=(Step(5, "jump", spin),),
+)
+
+
+def test_a_loop_in_after_call_is_stopped_with_a_fault() -> None:
+    result = asyncio.run(run_call(LOOPING_AFTER_CALL, local_services(), ScriptedChannel([])))
+    assert result.outcome is Outcome.ENDED
+    assert (
+        result.fault == f"after.flow:5: 'after call' ran {MAX_STEPS_WITHOUT_TURN} steps (a loop?)"
+    )
