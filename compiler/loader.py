@@ -38,25 +38,27 @@ class Program:
     import_targets: dict[ast.Import, tuple[str, ...]] = field(default_factory=dict)
 
 
-def read_source(path: str) -> SourceFile | Diagnostic:
-    """The decoded text of a file, or a diagnostic when its bytes are not UTF-8.
+def read_source(path: str) -> tuple[SourceFile, Diagnostic | None]:
+    """The decoded text of a file, and a diagnostic when its bytes are not UTF-8.
 
-    Raises OSError when the file cannot be read at all.
+    Undecodable bytes are replaced (U+FFFD) in the text kept for snippets, so the
+    diagnostic can still show the line; such a file is not parsed. Raises OSError
+    when the file cannot be read at all.
     """
     data = Path(path).read_bytes()
     try:
-        text = data.decode("utf-8")
+        return SourceFile(path, data.decode("utf-8").removeprefix("\ufeff")), None
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        span = Span(path, line, column, line, column + 1)
-        return error(
+        line_start = data.rfind(b"\n", 0, exc.start) + 1
+        column = len(data[line_start : exc.start].decode("utf-8", errors="replace")) + 1
+        problem = error(
             "E0002",
-            span,
+            Span(path, line, column, line, column + 1),
             f"this file is not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})",
             help="save the file as UTF-8",
         )
-    return SourceFile(path, text.removeprefix("\ufeff"))
+        return SourceFile(path, data.decode("utf-8", errors="replace")), problem
 
 
 def load_program(entry_paths: Iterable[str]) -> Program:
@@ -74,21 +76,29 @@ def load_program(entry_paths: Iterable[str]) -> Program:
 def _load_module(program: Program, path: str) -> None:
     """Parse one file (if not yet seen) and follow its imports, depth first."""
     pending = [path]
+    # The imports naming each file, to put a read failure where the file is named.
+    importers: dict[str, list[ast.Import]] = {}
+    unreadable: set[str] = set()
     while pending:
         current = pending.pop()
-        if current in program.sources or current in program.modules:
+        if current in program.sources or current in unreadable:
             continue
         try:
-            source = read_source(current)
+            source, problem = read_source(current)
         except OSError as exc:
             if current == path:
                 raise
-            source = error("E0203", Span(current, 1, 1, 1, 1), f"cannot read '{current}': {exc}")
-        if isinstance(source, Diagnostic):
-            program.diagnostics.append(source)
-            program.sources[current] = SourceFile(current, "")
+            unreadable.add(current)
+            reason = exc.strerror or str(exc)
+            for imp in importers.get(current, ()):
+                program.diagnostics.append(
+                    error("E0203", imp.span, f"cannot read the imported file '{current}': {reason}")
+                )
             continue
         program.sources[current] = source
+        if problem is not None:
+            program.diagnostics.append(problem)
+            continue
         result = parse(source)
         program.diagnostics.extend(result.diagnostics)
         if result.module is None:
@@ -97,7 +107,9 @@ def _load_module(program: Program, path: str) -> None:
         for imp in result.module.imports:
             targets = _resolve_import(program, current, imp)
             program.import_targets[imp] = targets
-            pending.extend(t for t in targets if t not in program.sources)
+            for target in targets:
+                importers.setdefault(target, []).append(imp)
+                pending.append(target)
 
 
 def _resolve_import(program: Program, importer: str, imp: ast.Import) -> tuple[str, ...]:

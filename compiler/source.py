@@ -37,5 +37,7 @@ class SourceFile:
 
     def line_text(self, line: int) -> str:
         """The text of a 1-based line without its newline, or "" past the end."""
-        lines = self.text.splitlines()
-        return lines[line - 1] if 1 <= line <= len(lines) else ""
+        # Spans count "\n" only, so lines are split on it alone (not on \f or \u2028
+        # as str.splitlines would); a "\r" before the newline is not shown.
+        lines = self.text.split("\n")
+        return lines[line - 1].removesuffix("\r") if 1 <= line <= len(lines) else ""
