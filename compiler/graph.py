@@ -279,6 +279,10 @@ class _Builder:
         handler = step.on_error or self.defaults.get("error")
         if handler is not None:
             return (self._to(EdgeKind.ERROR, index, handler.target, handler),)
+        if self.body.kind is BodyKind.AFTER_CALL:
+            # `after call` has no default handlers and often no later step to name:
+            # there a failure is logged and the block goes on, as after a `send`.
+            return (Edge(EdgeKind.ERROR, index, index + 1),)
         if self.defaults_broken:
             return ()
         self.diagnostics.append(self._no_error_path(step))
@@ -291,27 +295,17 @@ class _Builder:
             if keyword == "request"
             else "an exception in the Python function"
         )
-        if self.body.kind is BodyKind.AFTER_CALL:
-            why = f"{failure} would leave the 'after call' block with nowhere to go"
-            fix = (
-                "add a clause to the step (the block has no default handlers):\n"
-                "    on error -> <label>\n"
-                "to carry on regardless, use the label of the next step"
-            )
-        else:
-            why = f"{failure} would strand the call"
-            fix = (
-                "add a clause to the step:\n"
-                "    on error -> <label>\n"
-                f"or a default at the top of {self.body.describe()}:\n"
-                "  on error -> <label>"
-            )
         return error(
             "E0303",
             step.span,
             f"'{keyword} {step.var.name}' has no path for when it fails",
-            notes=[Note(why)],
-            help=fix,
+            notes=[Note(f"{failure} would strand the call")],
+            help=(
+                "add a clause to the step:\n"
+                "    on error -> <label>\n"
+                f"or a default at the top of {self.body.describe()}:\n"
+                "  on error -> <label>"
+            ),
         )
 
     def _run_edges(self, index: int, run: ast.Run) -> tuple[Edge, ...]:

@@ -269,6 +269,8 @@ def _describe(edge: Edge, graph: FlowGraph) -> str:
     if isinstance(clause, ast.Target):
         keyword = "if ... " if isinstance(step, ast.If) else ""
         return f"'{keyword}-> {clause.name.name}' (line {step.span.line})"
+    if edge.kind is EdgeKind.ERROR:
+        return f"the failure of the '{step_keyword(step)}' at line {step.span.line}"
     return f"the '{step_keyword(step)}' at line {step.span.line}"
 
 

@@ -157,6 +157,7 @@ def lower_flow(context: ModuleContext, flow: ast.Flow) -> BodyIR:
             (),
             context.variables(flow.after_call),
             is_action=False,
+            in_after_call=True,
         ).lower()
     return BodyIR(
         name,
@@ -193,8 +194,10 @@ class BodyLowerer:
         variables: Mapping[str, Variable],
         *,
         is_action: bool,
+        in_after_call: bool = False,
     ) -> None:
         self.context = context
+        self.in_after_call = in_after_call
         self.variables = variables
         self.body_name = body_name
         self.steps = steps
@@ -269,6 +272,16 @@ class BodyLowerer:
             raise AssertionError(f"the checker let through a step with no {default_event} path")
         return self.target(chosen.target)
 
+    def error_path(self, index: int, handler: ast.Handler | None) -> MoveIR:
+        """Where a failed `request` or `code` goes.
+
+        In `after call`, which has no default handlers, a failure without a handler
+        is logged and the block goes on (the checker's graph has the same edge).
+        """
+        if handler is None and self.in_after_call:
+            return MoveIR(str(index + 1), "next (logged)")
+        return self.required(handler, "error")
+
     def exit_step(self, output: str, args: Sequence[ast.Arg], span: Span) -> MoveIR:
         """The index of a step that leaves the action through `output` (made on first use)."""
         key: object = (output, span) if args else output
@@ -338,10 +351,7 @@ class BodyLowerer:
         )
 
     def _request(self, index: int, step: ast.Request) -> StepIR:
-        moves = {
-            "next": self.next_of(index),
-            "error": self.required(step.on_error, "error"),
-        }
+        moves = {"next": self.next_of(index), "error": self.error_path(index, step.on_error)}
         expect = shape(step.expect) if step.expect is not None else "None"
         return self.make(
             "request",
@@ -364,10 +374,7 @@ class BodyLowerer:
         )
 
     def _code(self, index: int, step: ast.Code) -> StepIR:
-        moves = {
-            "next": self.next_of(index),
-            "error": self.required(step.on_error, "error"),
-        }
+        moves = {"next": self.next_of(index), "error": self.error_path(index, step.on_error)}
         decl = self.context.model.python_calls.get(step)
         invocation = _python_call(step, decl)
         return self.make(
