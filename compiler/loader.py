@@ -6,13 +6,16 @@ A program is the set of modules reachable from the entry files through
 package's folder). Each file is read and parsed once, whatever the number of
 files importing it. Files that cannot be read are diagnostics at the import
 that names them; entry files that cannot be read are an `InputError` (exit 2).
+
+An editor checks text it has not saved: `overlays` maps a path to the text to
+use instead of the file's contents (an overlay needs no file on disk).
 """
 
 from __future__ import annotations
 
 import importlib.util
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,19 +64,25 @@ def read_source(path: str) -> tuple[SourceFile, Diagnostic | None]:
         return SourceFile(path, data.decode("utf-8", errors="replace")), problem
 
 
-def load_program(entry_paths: Iterable[str]) -> Program:
-    """Read and parse the entry files and, transitively, everything they import."""
+def load_program(
+    entry_paths: Iterable[str], overlays: Mapping[str, str] | None = None
+) -> Program:
+    """Read and parse the entry files and, transitively, everything they import.
+
+    A path in `overlays` is not read: its text there is used instead.
+    """
     entries = [os.path.normpath(p) for p in entry_paths]
     program = Program(entries=entries)
+    texts = {os.path.normpath(path): text for path, text in (overlays or {}).items()}
     for path in entries:
         try:
-            _load_module(program, path)
+            _load_module(program, path, texts)
         except OSError as exc:
             raise InputError(f"cannot read '{path}': {exc.strerror or exc}") from exc
     return program
 
 
-def _load_module(program: Program, path: str) -> None:
+def _load_module(program: Program, path: str, overlays: Mapping[str, str]) -> None:
     """Parse one file (if not yet seen) and follow its imports, depth first."""
     pending = [path]
     # The imports naming each file, to put a read failure where the file is named.
@@ -84,7 +93,7 @@ def _load_module(program: Program, path: str) -> None:
         if current in program.sources or current in unreadable:
             continue
         try:
-            source, problem = read_source(current)
+            source, problem = _overlay_or_file(current, overlays)
         except OSError as exc:
             if current == path:
                 raise
@@ -105,18 +114,29 @@ def _load_module(program: Program, path: str) -> None:
             continue
         program.modules[current] = result.module
         for imp in result.module.imports:
-            targets = _resolve_import(program, current, imp)
+            targets = _resolve_import(program, current, imp, overlays)
             program.import_targets[imp] = targets
             for target in targets:
                 importers.setdefault(target, []).append(imp)
                 pending.append(target)
 
 
-def _resolve_import(program: Program, importer: str, imp: ast.Import) -> tuple[str, ...]:
+def _overlay_or_file(
+    path: str, overlays: Mapping[str, str]
+) -> tuple[SourceFile, Diagnostic | None]:
+    text = overlays.get(path)
+    if text is None:
+        return read_source(path)
+    return SourceFile(path, text.removeprefix("\ufeff")), None
+
+
+def _resolve_import(
+    program: Program, importer: str, imp: ast.Import, overlays: Mapping[str, str]
+) -> tuple[str, ...]:
     if isinstance(imp, ast.FileImport):
         relative = imp.path.plain_text
         target = os.path.normpath(os.path.join(os.path.dirname(importer), relative))
-        if not os.path.isfile(target):
+        if target not in overlays and not os.path.isfile(target):
             program.diagnostics.append(
                 error(
                     "E0201",

@@ -39,9 +39,14 @@ class CheckResult:
         return len(self.diagnostics) - self.error_count
 
 
-def check_files(paths: Sequence[str]) -> CheckResult:
-    """Parse the files and their imports, check them, and report every diagnostic, by place."""
-    program = load_program(paths)
+def check_files(
+    paths: Sequence[str], overlays: Mapping[str, str] | None = None
+) -> CheckResult:
+    """Parse the files and their imports, check them, and report every diagnostic, by place.
+
+    `overlays` maps paths to text used instead of the files' contents (an editor's buffers).
+    """
+    program = load_program(paths, overlays)
     analysis = analyze(program)
     diagnostics = sorted([*program.diagnostics, *analysis.diagnostics], key=Diagnostic.sort_key)
     return CheckResult(program, diagnostics, analysis.model)
