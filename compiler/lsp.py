@@ -1,0 +1,214 @@
+"""`flowc lsp`: a Language Server (LSP over stdin/stdout) that shows `flowc check` in an editor.
+
+Each open document is checked, unsaved text and all, whenever it is opened,
+changed or saved; its diagnostics are published for it and for the files it
+imports. The text of every open document stands in for the file on disk
+(loader overlays), so an edited import is seen as the editor shows it.
+
+Who publishes what: an open document publishes its own diagnostics, and those
+of the files it imports that are not open themselves (an open file's own check
+speaks for it). A save may change what other documents import, so it re-checks
+every open document; closing one clears what nothing else publishes any more.
+
+LSP positions are 0-based and count characters in the encoding agreed at
+initialisation (UTF-16 code units unless the client offers another); flowc
+spans are 1-based and count code points, so columns are converted per line.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+from pygls.uris import to_fs_path
+from pygls.workspace import PositionCodec
+
+from . import __version__
+from .diagnostics import Diagnostic, Severity
+from .pipeline import check_files
+from .source import SourceFile, Span
+
+_SEVERITIES = {
+    Severity.ERROR: types.DiagnosticSeverity.Error,
+    Severity.WARNING: types.DiagnosticSeverity.Warning,
+}
+
+
+class FlowLanguageServer(LanguageServer):
+    """The server, with what it published on behalf of each open document."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "flowc", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Full
+        )
+        # Open document URI -> its path as the loader knows it, and its text.
+        self.open_paths: dict[str, str] = {}
+        self.open_texts: dict[str, str] = {}
+        # Open document URI -> the URIs its last check published diagnostics for.
+        self.published: dict[str, set[str]] = {}
+        self.shutdown_requested = False
+
+    def document_opened(self, uri: str, text: str) -> None:
+        self.open_paths[uri] = _path_of(uri)
+        self.open_texts[uri] = text
+
+    def document_changed(self, uri: str, text: str) -> None:
+        self.open_texts[uri] = text
+
+    def document_closed(self, uri: str) -> None:
+        self.open_paths.pop(uri, None)
+        self.open_texts.pop(uri, None)
+        stale = self.published.pop(uri, set()) | {uri}
+        self.check_all_open()
+        self._clear_unclaimed(stale)
+
+    def check_all_open(self) -> None:
+        for uri in list(self.open_paths):
+            self.check_and_publish(uri)
+
+    def check_and_publish(self, uri: str) -> None:
+        """Check one open document and publish the diagnostics its check speaks for."""
+        path = self.open_paths[uri]
+        overlays = {self.open_paths[u]: text for u, text in self.open_texts.items()}
+        result = check_files([path], overlays)
+        open_uris = {p: u for u, p in self.open_paths.items()}
+
+        def uri_of(path: str) -> str:
+            return open_uris.get(path) or Path(path).absolute().as_uri()
+
+        by_uri = to_lsp_diagnostics(
+            result.diagnostics, result.sources, uri_of, self.workspace.position_codec
+        )
+        others_open = {u for u in self.open_paths if u != uri}
+        files = {uri_of(p) for p in result.sources} | set(by_uri) | {uri}
+        speaks_for = files - others_open
+        for target in sorted(speaks_for):
+            self.text_document_publish_diagnostics(
+                types.PublishDiagnosticsParams(uri=target, diagnostics=by_uri.get(target, []))
+            )
+        stale = self.published.get(uri, set()) - speaks_for
+        self.published[uri] = speaks_for
+        self._clear_unclaimed(stale)
+
+    def _clear_unclaimed(self, uris: set[str]) -> None:
+        claimed = set().union(*self.published.values())
+        for uri in sorted(uris - claimed):
+            self.text_document_publish_diagnostics(
+                types.PublishDiagnosticsParams(uri=uri, diagnostics=[])
+            )
+
+
+def _path_of(uri: str) -> str:
+    """The path the loader reads for a URI; a URI that names no file (untitled:) is its own key."""
+    return os.path.normpath(to_fs_path(uri) or uri)
+
+
+def to_lsp_diagnostics(
+    diagnostics: Sequence[Diagnostic],
+    sources: Mapping[str, SourceFile],
+    uri_of: Callable[[str], str],
+    codec: PositionCodec,
+) -> dict[str, list[types.Diagnostic]]:
+    """flowc diagnostics as LSP ones, grouped by the URI of the file they are in."""
+    ranges = _Ranges(sources, codec)
+    by_uri: dict[str, list[types.Diagnostic]] = {}
+    for d in diagnostics:
+        related = [
+            types.DiagnosticRelatedInformation(
+                location=types.Location(uri=uri_of(note.span.file), range=ranges(note.span)),
+                message=note.message,
+            )
+            for note in d.notes
+            if note.span is not None
+        ]
+        by_uri.setdefault(uri_of(d.span.file), []).append(
+            types.Diagnostic(
+                range=ranges(d.span),
+                message=_message(d),
+                severity=_SEVERITIES[d.severity],
+                code=d.code,
+                source="flowc",
+                related_information=related or None,
+            )
+        )
+    return by_uri
+
+
+def _message(d: Diagnostic) -> str:
+    """The message, then what the terminal shows below the snippet: spanless notes and help."""
+    lines = [d.message]
+    lines.extend(f"note: {note.message}" for note in d.notes if note.span is None)
+    if d.help:
+        lines.append(f"help: {d.help}")
+    return "\n".join(lines)
+
+
+class _Ranges:
+    """Span -> LSP range, with each file's lines split once."""
+
+    def __init__(self, sources: Mapping[str, SourceFile], codec: PositionCodec) -> None:
+        self._sources = sources
+        self._codec = codec
+        self._lines: dict[str, list[str]] = {}
+
+    def __call__(self, span: Span) -> types.Range:
+        lines = self._lines_of(span.file)
+        return types.Range(
+            start=self._position(lines, span.line, span.column),
+            end=self._position(lines, span.end_line, span.end_column),
+        )
+
+    def _lines_of(self, path: str) -> list[str]:
+        if path not in self._lines:
+            source = self._sources.get(path)
+            # Spans count "\n" alone as a line break, so the lines are split the same way.
+            self._lines[path] = source.text.split("\n") if source is not None else []
+        return self._lines[path]
+
+    def _position(self, lines: list[str], line: int, column: int) -> types.Position:
+        position = types.Position(line=line - 1, character=column - 1)
+        if line > len(lines):  # no text to count in (not expected): code points as they are
+            return position
+        return self._codec.position_to_client_units(lines, position)
+
+
+def create_server() -> FlowLanguageServer:
+    server = FlowLanguageServer()
+
+    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    def did_open(ls: FlowLanguageServer, params: types.DidOpenTextDocumentParams) -> None:
+        ls.document_opened(params.text_document.uri, params.text_document.text)
+        ls.check_and_publish(params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(ls: FlowLanguageServer, params: types.DidChangeTextDocumentParams) -> None:
+        uri = params.text_document.uri
+        if uri not in ls.open_paths or not params.content_changes:
+            return
+        # Full synchronisation: the last change holds the whole text.
+        ls.document_changed(uri, params.content_changes[-1].text)
+        ls.check_and_publish(uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+    def did_save(ls: FlowLanguageServer, params: types.DidSaveTextDocumentParams) -> None:
+        ls.check_all_open()
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(ls: FlowLanguageServer, params: types.DidCloseTextDocumentParams) -> None:
+        ls.document_closed(params.text_document.uri)
+
+    @server.feature(types.SHUTDOWN)
+    def shutdown(ls: FlowLanguageServer, params: None) -> None:
+        ls.shutdown_requested = True
+
+    return server
+
+
+def serve() -> int:
+    """Serve one client over stdin/stdout until it exits: 0 after a shutdown request, else 1."""
+    server = create_server()
+    server.start_io()
+    return 0 if server.shutdown_requested else 1
