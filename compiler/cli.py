@@ -1,4 +1,4 @@
-"""The `flowc` command: check, build, run.
+"""The `flowc` command: check, build, run, and lsp for editors.
 
 Exit status (LANGUAGE.md section 7): 0 clean (warnings allowed), 1 errors
 found, 2 usage or I/O error. Nothing here ever lets a traceback reach the user.
@@ -46,6 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--caller", default="+15550000000", metavar="NUMBER", help="call.caller")
     run.add_argument("--callee", default="+15550000001", metavar="NUMBER", help="call.callee")
     run.add_argument("--log", metavar="FILE", help="write the event log (JSON lines) here")
+
+    commands.add_parser("lsp", help="serve editors: a language server on stdin/stdout")
     return parser
 
 
@@ -118,6 +120,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_build(args.files, args.output)
         if args.command == "run":
             return run_flow(RunOptions(args.file, args.flow, args.caller, args.callee, args.log))
+        if args.command == "lsp":
+            # Imported here: the other commands need not pay for loading pygls.
+            from .lsp import serve
+
+            return serve()
     except InputError as exc:
         print(f"flowc: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
