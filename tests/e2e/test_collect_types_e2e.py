@@ -56,6 +56,11 @@ def collected(events: list[dict[str, Any]]) -> dict[str, Any]:
     return {e["name"]: e["value"] for e in events if e["event"] == "variable_set"}
 
 
+def understood_on(events: list[dict[str, Any]], name: str) -> date:
+    (set_at,) = [e["at"] for e in events if e["event"] == "variable_set" and e["name"] == name]
+    return datetime.fromisoformat(set_at).date()
+
+
 def spoken_date(day: date) -> str:
     return f"{day:%A}, {day:%B} {day.day}, {day.year}"
 
@@ -76,23 +81,24 @@ def test_every_collect_type_understands_spoken_words(tmp_path: Path) -> None:
     run, events = run_logged(flow, answers)
 
     assert run.status == 0, run.stderr
-    # "tomorrow" is relative to the call's own clock (UTC), which the log records.
-    started = datetime.fromisoformat(events[0]["at"])
-    tomorrow = started.date() + timedelta(days=1)
+    # "tomorrow" is relative to the call's clock (UTC) when the answer was
+    # understood, which the event that sets the variable records.
+    tomorrow = understood_on(events, "day") + timedelta(days=1)
+    reminder_day = understood_on(events, "reminder") + timedelta(days=1)
     assert collected(events) == {
         "name": "Jane Doe",
         "guests": 42,
         "vegetarian": True,
         "day": tomorrow.isoformat(),
         "arrival": "14:00",
-        "reminder": f"{tomorrow.isoformat()}T09:30",
+        "reminder": f"{reminder_day.isoformat()}T09:30",
         "mobile": "+15551234567",
         "address": "jane.doe@example.com",
         "size": "large",
     }
     assert run.transcript[-4:] == [
         "agent: Jane Doe, 42 guests, vegetarian true.",
-        f"agent: {spoken_date(tomorrow)} at 2 PM; reminder {spoken_date(tomorrow)} at 9:30 AM.",
+        f"agent: {spoken_date(tomorrow)} at 2 PM; reminder {spoken_date(reminder_day)} at 9:30 AM.",
         "agent: +15551234567, jane.doe@example.com, a large table.",
         "end: ended",
     ]
