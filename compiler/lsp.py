@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from lsprotocol import types
@@ -35,46 +36,53 @@ _SEVERITIES = {
     Severity.ERROR: types.DiagnosticSeverity.Error,
     Severity.WARNING: types.DiagnosticSeverity.Warning,
 }
+# Warnings about code that does nothing (an unreachable step, a label never
+# jumped to): editors show such code faded.
+_UNNECESSARY = frozenset({"W0101", "W0103"})
+
+
+@dataclass
+class _OpenDocument:
+    path: str  # as the loader knows it
+    text: str
+    version: int
 
 
 class FlowLanguageServer(LanguageServer):
-    """The server, with what it published on behalf of each open document."""
+    """The server, with the open documents and what was published on behalf of each."""
 
     def __init__(self) -> None:
         super().__init__(
             "flowc", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Full
         )
-        # Open document URI -> its path as the loader knows it, and its text.
-        self.open_paths: dict[str, str] = {}
-        self.open_texts: dict[str, str] = {}
+        self.documents: dict[str, _OpenDocument] = {}  # by URI
         # Open document URI -> the URIs its last check published diagnostics for.
         self.published: dict[str, set[str]] = {}
         self.shutdown_requested = False
 
-    def document_opened(self, uri: str, text: str) -> None:
-        self.open_paths[uri] = _path_of(uri)
-        self.open_texts[uri] = text
+    def document_opened(self, uri: str, text: str, version: int) -> None:
+        self.documents[uri] = _OpenDocument(_path_of(uri), text, version)
 
-    def document_changed(self, uri: str, text: str) -> None:
-        self.open_texts[uri] = text
+    def document_changed(self, uri: str, text: str, version: int) -> None:
+        document = self.documents[uri]
+        document.text, document.version = text, version
 
     def document_closed(self, uri: str) -> None:
-        self.open_paths.pop(uri, None)
-        self.open_texts.pop(uri, None)
+        self.documents.pop(uri, None)
         stale = self.published.pop(uri, set()) | {uri}
         self.check_all_open()
         self._clear_unclaimed(stale)
 
     def check_all_open(self) -> None:
-        for uri in list(self.open_paths):
+        for uri in list(self.documents):
             self.check_and_publish(uri)
 
     def check_and_publish(self, uri: str) -> None:
         """Check one open document and publish the diagnostics its check speaks for."""
-        path = self.open_paths[uri]
-        overlays = {self.open_paths[u]: text for u, text in self.open_texts.items()}
-        result = check_files([path], overlays)
-        open_uris = {p: u for u, p in self.open_paths.items()}
+        document = self.documents[uri]
+        overlays = {d.path: d.text for d in self.documents.values()}
+        result = check_files([document.path], overlays)
+        open_uris = {d.path: u for u, d in self.documents.items()}
 
         def uri_of(path: str) -> str:
             return open_uris.get(path) or Path(path).absolute().as_uri()
@@ -82,12 +90,16 @@ class FlowLanguageServer(LanguageServer):
         by_uri = to_lsp_diagnostics(
             result.diagnostics, result.sources, uri_of, self.workspace.position_codec
         )
-        others_open = {u for u in self.open_paths if u != uri}
         files = {uri_of(p) for p in result.sources} | set(by_uri) | {uri}
-        speaks_for = files - others_open
+        speaks_for = files - (self.documents.keys() - {uri})
         for target in sorted(speaks_for):
             self.text_document_publish_diagnostics(
-                types.PublishDiagnosticsParams(uri=target, diagnostics=by_uri.get(target, []))
+                types.PublishDiagnosticsParams(
+                    uri=target,
+                    diagnostics=by_uri.get(target, []),
+                    # Lets the editor drop diagnostics of text it no longer shows.
+                    version=document.version if target == uri else None,
+                )
             )
         stale = self.published.get(uri, set()) - speaks_for
         self.published[uri] = speaks_for
@@ -132,6 +144,7 @@ def to_lsp_diagnostics(
                 code=d.code,
                 source="flowc",
                 related_information=related or None,
+                tags=[types.DiagnosticTag.Unnecessary] if d.code in _UNNECESSARY else None,
             )
         )
     return by_uri
@@ -180,17 +193,18 @@ def create_server() -> FlowLanguageServer:
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: FlowLanguageServer, params: types.DidOpenTextDocumentParams) -> None:
-        ls.document_opened(params.text_document.uri, params.text_document.text)
-        ls.check_and_publish(params.text_document.uri)
+        document = params.text_document
+        ls.document_opened(document.uri, document.text, document.version)
+        ls.check_and_publish(document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: FlowLanguageServer, params: types.DidChangeTextDocumentParams) -> None:
-        uri = params.text_document.uri
-        if uri not in ls.open_paths or not params.content_changes:
+        document = params.text_document
+        if document.uri not in ls.documents or not params.content_changes:
             return
         # Full synchronisation: the last change holds the whole text.
-        ls.document_changed(uri, params.content_changes[-1].text)
-        ls.check_and_publish(uri)
+        ls.document_changed(document.uri, params.content_changes[-1].text, document.version)
+        ls.check_and_publish(document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
     def did_save(ls: FlowLanguageServer, params: types.DidSaveTextDocumentParams) -> None:

@@ -113,10 +113,13 @@ class LspClient:
 
     # -- listening
 
+    def publication(self, path: Path) -> Message:
+        """The parameters of the next publishDiagnostics for the file, in arrival order."""
+        return self._queue(self._diagnostics, path.as_uri()).get(timeout=TIMEOUT)
+
     def diagnostics(self, path: Path) -> list[Message]:
-        """The diagnostics of the next publishDiagnostics for the file, in arrival order."""
-        published = self._queue(self._diagnostics, path.as_uri()).get(timeout=TIMEOUT)
-        diagnostics: list[Message] = published["diagnostics"]
+        """The diagnostics of the next publishDiagnostics for the file."""
+        diagnostics: list[Message] = self.publication(path)["diagnostics"]
         return diagnostics
 
     def nothing_more_published(self, path: Path) -> bool:

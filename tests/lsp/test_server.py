@@ -31,6 +31,13 @@ flow Menu {
 """
 FIXED = DUPLICATE_LABEL.replace("  menu:\n  hours:", "  hours:")
 
+UNREACHABLE_STEP = """\
+flow Hours {
+  end "We are open nine to five."
+  talk "Is there anything else?"
+}
+"""
+
 GREETING = """\
 flow Greeting {
   on no_answer -> goodbye
@@ -100,7 +107,28 @@ def test_fixing_the_text_clears_the_diagnostics(server: LspClient, tmp_path: Pat
 
     server.change(menu, FIXED, version=2)
 
-    assert server.diagnostics(menu) == []
+    assert server.publication(menu) == {"uri": menu.as_uri(), "version": 2, "diagnostics": []}
+
+
+def test_a_warning_carries_its_notes_and_help_and_fades_dead_code(
+    server: LspClient, tmp_path: Path
+) -> None:
+    hours = tmp_path / "hours.flow"
+
+    server.open(hours, UNREACHABLE_STEP)
+
+    assert server.diagnostics(hours) == [
+        {
+            "range": lsp_range(2, 2, 32),
+            "severity": 2,
+            "code": "W0101",
+            "source": "flowc",
+            "message": "this 'talk' can never run\n"
+            "note: no step, jump or handler leads here\n"
+            "help: remove it, or put a label before it and jump to it",
+            "tags": [1],  # Unnecessary: the editor shows the step faded
+        }
+    ]
 
 
 def test_columns_count_utf16_code_units(server: LspClient, tmp_path: Path) -> None:
