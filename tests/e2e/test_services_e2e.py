@@ -315,6 +315,8 @@ def test_a_failing_request_inside_an_action_leaves_through_an_output(
 # ------------------------------------------------------------------- after call
 
 AFTER_CALL = """
+    python grading.grade(score: number) -> text
+
     flow Survey {
       on no_answer -> bye
       collect score: number
@@ -326,9 +328,10 @@ AFTER_CALL = """
       after call {
         set api = env("CRM") as text
         request saved = POST "{{api}}/surveys" body { "score": score ?? 0 }
+        code grade = grading.grade(score = score ?? 0)
         send email to "quality@flowc.example"
           subject "Survey: {{score ?? "no score"}}"
-          body "Outcome {{call.outcome}}, saved as {{saved.id ?? "nothing"}}"
+          body "{{call.outcome}}, saved as {{saved.id ?? "nothing"}}, grade {{grade ?? "none"}}"
         request notified = POST "{{api}}/notify" body { "outcome": call.outcome }
       }
     }
@@ -338,9 +341,18 @@ AFTER_CALL = """
 def test_a_failing_request_in_after_call_is_logged_and_the_block_goes_on(
     http_server: LocalHttpServer, smtp_server: LocalSmtpServer, tmp_path: Path
 ) -> None:
-    """In `after call` a request needs no `on error`: the call is over, so a
-    failure is logged and the next step runs (here: the email is still sent,
-    and the request that ends the block fails without faulting the call)."""
+    """In `after call` a request or code step needs no `on error`: the call is
+    over, so a failure is logged and the next step runs (here: the email is
+    still sent, and the request that ends the block fails without faulting the
+    call)."""
+    write_flow(
+        tmp_path,
+        "grading.py",
+        """
+        def grade(score: float) -> str:
+            raise LookupError(f"no grade for {score}")
+        """,
+    )
     http_server.route("POST", "/surveys", Reply.status(503))
     http_server.route("POST", "/notify", Reply.status(500))
     flow = write_flow(tmp_path, "survey.flow", AFTER_CALL)
@@ -355,10 +367,12 @@ def test_a_failing_request_in_after_call_is_logged_and_the_block_goes_on(
         "end: ended",
     ]
     (mail,) = smtp_server.messages
-    assert mail.body.strip() == "Outcome ended, saved as nothing"
+    assert mail.body.strip() == "ended, saved as nothing, grade none"
     failed = [e["url"].rsplit("/", 1)[-1] for e in of_kind(events, "request_failed")]
     assert failed == ["surveys", "notify"]
     assert [r.json() for r in http_server.requests] == [{"score": 4}, {"outcome": "ended"}]
+    (code_failed,) = of_kind(events, "code_failed")
+    assert code_failed["reason"] == "LookupError: no grade for 4"
     assert of_kind(events, "fault") == []
 
 
