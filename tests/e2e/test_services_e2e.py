@@ -690,6 +690,33 @@ def test_with_nothing_configured_messages_go_to_the_outbox_and_the_transcript(
     assert {e["via"] for e in of_kind(events, "message_sent")} == {"Outbox"}
 
 
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        pytest.param(
+            {"FLOWC_SMTP_HOST": "127.0.0.1"},
+            "FLOWC_SMTP_HOST is set but FLOWC_SMTP_FROM is not: "
+            "set it to the address emails are sent from",
+            id="smtp-without-sender",
+        ),
+        pytest.param(
+            {"TWILIO_ACCOUNT_SID": "AC1"},
+            "Twilio needs TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM_NUMBER "
+            "together; not set: TWILIO_AUTH_TOKEN, TWILIO_FROM_NUMBER",
+            id="half-a-twilio-account",
+        ),
+    ],
+)
+def test_unusable_service_settings_stop_the_run_before_the_call(
+    tmp_path: Path, settings: dict[str, str], message: str
+) -> None:
+    flow = write_flow(tmp_path, "reminder.flow", SMS)
+    run = flowc_run(flow, [], environment=settings)
+
+    assert (run.status, run.transcript) == (2, [])
+    assert run.stderr == f"flowc: error: {message}\n"
+
+
 # ---------------------------------------------------------------------- code steps
 
 
