@@ -75,8 +75,9 @@ class LspClient:
         self.notify("initialized", {})
         return response
 
-    def open(self, path: Path, text: str, version: int = 1) -> None:
-        document = {"uri": path.as_uri(), "languageId": "flow", "version": version, "text": text}
+    def open(self, path: Path | str, text: str, version: int = 1) -> None:
+        """Open a file, or a document named by a URI of its own (an untitled buffer)."""
+        document = {"uri": _uri(path), "languageId": "flow", "version": version, "text": text}
         self.notify("textDocument/didOpen", {"textDocument": document})
 
     def change(self, path: Path, text: str, version: int) -> None:
@@ -113,11 +114,11 @@ class LspClient:
 
     # -- listening
 
-    def publication(self, path: Path) -> Message:
+    def publication(self, path: Path | str) -> Message:
         """The parameters of the next publishDiagnostics for the file, in arrival order."""
-        return self._queue(self._diagnostics, path.as_uri()).get(timeout=TIMEOUT)
+        return self._queue(self._diagnostics, _uri(path)).get(timeout=TIMEOUT)
 
-    def diagnostics(self, path: Path) -> list[Message]:
+    def diagnostics(self, path: Path | str) -> list[Message]:
         """The diagnostics of the next publishDiagnostics for the file."""
         diagnostics: list[Message] = self.publication(path)["diagnostics"]
         return diagnostics
@@ -147,6 +148,10 @@ class LspClient:
                 self._queue(self._diagnostics, params["uri"]).put(params)
             elif "id" in message and "method" not in message:
                 self._queue(self._responses, message["id"]).put(message)
+
+
+def _uri(document: Path | str) -> str:
+    return document.as_uri() if isinstance(document, Path) else document
 
 
 def _read_message(stream: IO[bytes]) -> Message | None:

@@ -153,6 +153,16 @@ def test_a_malformed_buffer_gets_syntax_diagnostics(server: LspClient, tmp_path:
     assert server.diagnostics(broken) == []
 
 
+def test_a_buffer_never_saved_anywhere_is_checked_under_its_own_uri(server: LspClient) -> None:
+    untitled = "untitled:Untitled-1"
+
+    server.open(untitled, DUPLICATE_LABEL)
+
+    [diagnostic] = server.diagnostics(untitled)
+    assert diagnostic["code"] == "E0106"
+    assert diagnostic["relatedInformation"][0]["location"]["uri"] == untitled
+
+
 def test_diagnostics_of_an_imported_file_go_to_its_uri(server: LspClient, tmp_path: Path) -> None:
     (tmp_path / "lib").mkdir()
     greet = tmp_path / "lib" / "greet.flow"
