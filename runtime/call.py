@@ -267,8 +267,9 @@ class Call:
                     f"{function} returned a value not of its declared type: {mismatch}"
                 )
         # The callable is the user's own Python: whatever it raises is the flow's
-        # error path, never a crash of the call.
-        except Exception as exc:
+        # error path, never a crash of the call; that includes sys.exit(), which
+        # would otherwise end the whole process with no after call.
+        except (Exception, SystemExit) as exc:
             self.log.emit(
                 "code_failed",
                 function=function,
@@ -285,9 +286,11 @@ def _via(sender: object) -> str:
     return type(sender).__name__
 
 
-def _exception_text(exc: Exception) -> str:
+def _exception_text(exc: BaseException) -> str:
     if isinstance(exc, ops.FlowFault):
         return str(exc)
+    if isinstance(exc, SystemExit):
+        return f"the function called sys.exit({exc.code!r})"
     return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
 

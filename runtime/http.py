@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import socket
 import time
 from collections.abc import Awaitable, Callable, Iterator
@@ -141,13 +142,18 @@ class HttpxClient:
         return response, b"".join(chunks)
 
     def _build(self, request: HttpRequest) -> httpx.Request:
-        headers = dict(request.headers)
+        # httpx encodes str header values as ASCII; a name the caller said ("José")
+        # would fail the request, so values go out as UTF-8 bytes.
+        headers = httpx.Headers(
+            [(name.encode(), value.encode("utf-8")) for name, value in request.headers.items()]
+        )
         content: bytes | None = None
         if request.has_body:
             # Encoded here rather than with httpx's `json=`, which takes None
             # (JSON null, a valid body) to mean "no body".
             content = json.dumps(request.body, allow_nan=False).encode()
-            headers.setdefault("Content-Type", "application/json")
+            if "content-type" not in headers:
+                headers["Content-Type"] = "application/json"
         return self._client.build_request(
             request.method.upper(),
             request.url,
@@ -168,11 +174,23 @@ def _judge(target: str, response: httpx.Response, content: bytes) -> _Attempt:
     if status in (HTTPStatus.NO_CONTENT, HTTPStatus.RESET_CONTENT):
         return _Attempt(HttpResponse(status, None, 0.0, 0), retryable=False)
     try:
-        body: JSON = json.loads(content)
+        body: JSON = json.loads(content, parse_constant=_no_constant, parse_float=_finite_float)
     except (ValueError, UnicodeDecodeError):
         excerpt = _excerpt(content.decode(response.encoding or "utf-8", errors="replace"))
         return _Attempt(_failure(f"{target}: response body is not JSON: {excerpt}", status), False)
     return _Attempt(HttpResponse(status, body, 0.0, 0), retryable=False)
+
+
+def _no_constant(name: str) -> float:
+    """NaN and Infinity are not JSON (RFC 8259); Python's json would accept them."""
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e999 overflows to inf
+        raise ValueError(f"{text} is out of range")
+    return value
 
 
 def _phrase(status: int, response: httpx.Response) -> str:

@@ -233,12 +233,6 @@ def strict_json(text: str) -> Any:
     return json.loads(text, parse_constant=refuse)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="runtime/http.py _judge parses 2xx bodies with a bare json.loads, which "
-    "accepts NaN and Infinity: the flow gets a non-finite number (says 'nan') and the "
-    "event log writes NaN, so its lines are no longer JSON",
-)
 def test_a_body_with_nan_is_not_json_and_takes_the_error_path(
     http_server: LocalHttpServer, tmp_path: Path
 ) -> None:
@@ -720,12 +714,6 @@ def test_unusable_service_settings_stop_the_run_before_the_call(
 # ---------------------------------------------------------------------- code steps
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="runtime/call.py Call.code catches Exception only: SystemExit raised by the "
-    "user's function escapes the driver and ends the flowc process (exit status 3, "
-    "no error path, no `after call`, no call_ended event)",
-)
 def test_a_code_step_whose_function_calls_sys_exit_takes_its_error_path(tmp_path: Path) -> None:
     """`code` takes its error path when the function raises (LANGUAGE.md section 5),
     and `after call` runs whatever ended the call: `sys.exit()` in a library

@@ -231,3 +231,26 @@ def test_one_client_serves_concurrent_requests(http_server: LocalHttpServer) -> 
 
     assert all(isinstance(result, HttpResponse) for result in results)
     assert http_server.hits("GET", "/n") == 10
+
+
+def test_header_values_beyond_ascii_go_out_as_utf8(http_server: LocalHttpServer) -> None:
+    http_server.route("GET", "/greet", Reply.json({"ok": True}))
+
+    result = send(HttpRequest("GET", http_server.url + "/greet", headers={"X-Client": "José"}))
+
+    assert isinstance(result, HttpResponse)
+    [seen] = http_server.requests
+    # http.server decodes header bytes as Latin-1, so UTF-8 arrives as its Latin-1 reading.
+    assert seen.headers["x-client"].encode("latin-1").decode("utf-8") == "José"
+
+
+@pytest.mark.parametrize("body", [b'{"score": NaN}', b'{"score": Infinity}', b'{"score": 1e999}'])
+def test_2xx_body_with_non_finite_numbers_is_not_json(
+    http_server: LocalHttpServer, body: bytes
+) -> None:
+    http_server.route("GET", "/score", Reply(200, body, "application/json"))
+
+    result = send(HttpRequest("GET", http_server.url + "/score"))
+
+    assert isinstance(result, HttpFailure)
+    assert "response body is not JSON" in result.reason
