@@ -2,9 +2,10 @@
 (formatting.py).
 
 The templates (compiler/templates/*.jinja, shipped as package data) only place
-what lowering produced; the two filters they use make source text safe where it
-lands: `pystr` quotes a string as a Python literal, `comment` keeps a comment on
-one printable line.
+what lowering produced; the filters they use make source text safe where it
+lands: `pystr` quotes a string as a Python literal, `docstring` places that
+literal inside the module's docstring, `comment` keeps a comment on one
+printable line.
 """
 
 from __future__ import annotations
@@ -26,6 +27,13 @@ def _comment(text: object) -> str:
     return "".join(char if char.isprintable() else " " for char in str(text))
 
 
+def _in_docstring(text: object) -> str:
+    """`text` as a Python literal, escaped once more to sit inside the module's
+    triple-quoted docstring and read back as that literal: a source path holding
+    three double quotes cannot end the docstring early."""
+    return repr(str(text)).replace("\\", "\\\\").replace('"', '\\"')
+
+
 def _environment() -> jinja2.Environment:
     environment = jinja2.Environment(
         loader=jinja2.PackageLoader("flowc", "templates"),
@@ -37,6 +45,7 @@ def _environment() -> jinja2.Environment:
     )
     environment.filters["pystr"] = repr
     environment.filters["comment"] = _comment
+    environment.filters["docstring"] = _in_docstring
     return environment
 
 
