@@ -144,13 +144,19 @@ def _label_names(body: Body) -> list[str]:
 def _first_owner(
     bodies: list[Body], names_of: Callable[[Body], list[str]]
 ) -> Callable[[str, Body], Body | None]:
-    """A lookup "which other body declares this name?" built in one pass over the module."""
+    """A lookup "which other body declares this name?" built in one pass over the module.
+
+    A body of the same flow comes first: a label of the flow's steps named from its
+    `after call` is that flow's, even when an action earlier in the file has one too.
+    """
     owners: dict[str, list[Body]] = {}
     for body in bodies:
         for name in dict.fromkeys(names_of(body)):
             owners.setdefault(name, []).append(body)
 
     def lookup(name: str, current: Body) -> Body | None:
-        return next((b for b in owners.get(name, ()) if b is not current), None)
+        others = [b for b in owners.get(name, ()) if b is not current]
+        sibling = next((b for b in others if b.owner is current.owner), None)
+        return sibling or next(iter(others), None)
 
     return lookup
