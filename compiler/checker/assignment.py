@@ -275,5 +275,4 @@ def _describe(edge: Edge, graph: FlowGraph) -> str:
 
 
 def _fallback_example(use: Use) -> str:
-    path = use.root if use.field is None else f"{use.root}.{use.field}"
-    return f'{{{{{path} ?? "..."}}}}' if use.in_template else f"{path} ?? <value>"
+    return f'{{{{{use.path} ?? "..."}}}}' if use.in_template else f"{use.path} ?? <value>"

@@ -25,6 +25,8 @@ class Use:
 
     root: str
     field: str | None
+    # The whole path as written (`r.items[0].name`), for a suggested fix.
+    path: str
     span: Span
     # Inside the left side of `??`: an unassigned value is fine there.
     guarded: bool
@@ -207,7 +209,9 @@ class ExpressionTyper:
             return
         first = chain[-2] if len(chain) > 1 else None
         field = first.field.name if isinstance(first, ast.FieldAccess) else None
-        use = Use(root.ident.name, field, expr.span, guarded, self.clause, in_template)
+        use = Use(
+            root.ident.name, field, path_text(expr), expr.span, guarded, self.clause, in_template
+        )
         if self.step < 0:
             self.handler_uses.append(use)
         else:
