@@ -303,6 +303,13 @@ class _Driver:
         diagnostics = self.context.diagnostics
         diagnostics[since:] = [d for d in diagnostics[since:] if d.code != E_MISSING_CLAUSE]
 
+    def _as_keyword(self, token: Token) -> Token:
+        """The token as its keyword's terminal, when the contextual lexer, which looks
+        only for what fits here, read a keyword where it does not fit as a NAME."""
+        if token.type == "NAME" and token.value in self.keyword_terminals:
+            return Token.new_borrow_pos(self.keyword_terminals[token.value], token.value, token)
+        return token
+
     def _resynchronise(self, state: ParserState[Any], token: Token) -> bool:
         """Resume at `token` if it begins a step or declaration; False means skip it.
 
@@ -310,8 +317,7 @@ class _Driver:
         popping unfinished ones off its stack, but never reopens a block whose
         `}` it has read. A `}` resumes only where it fits without popping.
         """
-        if token.type == "NAME" and token.value in self.keyword_terminals:
-            token = Token.new_borrow_pos(self.keyword_terminals[token.value], token.value, token)
+        token = self._as_keyword(token)
         stack, values = state.state_stack, state.value_stack
         if token.type == "RBRACE" and _accepts(state.parse_conf, stack, "RBRACE"):
             state.feed_token(token)
@@ -352,6 +358,7 @@ class _Driver:
         if label is not None:
             self._report_dangling_label(label)
             return
+        token = self._as_keyword(token)
         span = context.token_span(token)
         found = _describe(token, in_template)
         if token.type == "NAME":
@@ -367,7 +374,21 @@ class _Driver:
                 )
                 return
         message = f"expected {self.words.phrase(expected)} but found {found}"
-        context.report(error(E_UNEXPECTED, span, message, help=_hint(expected, token)))
+        hint = _hint(expected, token, state.value_stack, in_template)
+        notes = self._unclosed_brace(state, token)
+        context.report(error(E_UNEXPECTED, span, message, notes=notes, help=hint))
+
+    def _unclosed_brace(self, state: ParserState[Any], token: Token) -> tuple[Note, ...]:
+        """Where the block that the end of the file leaves open began."""
+        if token.type != "$END":
+            return ()
+        opening = next(
+            (v for v in reversed(state.value_stack) if isinstance(v, Token) and v.type == "LBRACE"),
+            None,
+        )
+        if opening is None:
+            return ()
+        return (Note("the block opened here is never closed", self.context.token_span(opening)),)
 
     def _dangling_label(self, state: ParserState[Any], expected: set[str]) -> ast.Ident | None:
         """The name just read, when it was read as a label but no ':' follows it.
@@ -445,6 +466,9 @@ class _Driver:
 
 
 _STEP_STARTS = frozenset(k.upper() for k in STEP_KEYWORDS) | {"ARROW", "ON"}
+# Operators that a template, which holds a value, cannot use.
+_NOT_IN_TEMPLATES = frozenset(["CMP_OP", "IN", "AND", "OR", "NOT"])
+_COMPARISONS = frozenset(["CMP_OP", "IN"])
 
 
 # What a character that starts no token was probably meant to be.
@@ -461,10 +485,14 @@ _CHARACTER_HINTS = {
 }
 
 
-def _hint(expected: set[str], token: Token) -> str | None:
+def _hint(expected: set[str], token: Token, values: list[Any], in_template: bool) -> str | None:
     """Advice for mistakes the expected words alone do not explain."""
     if token.value == "=" and "CMP_OP" in expected:
         return "to compare, write '=='"
+    if in_template and token.type in _NOT_IN_TEMPLATES:
+        return "a template holds a value (a path, a literal or '??'); compute it with 'set' first"
+    if token.type in _COMPARISONS and _ends_with_comparison(values):
+        return "comparisons do not chain; join them with 'and': a < b and b < c"
     if token.type not in _STEP_STARTS:
         return None
     if "OUTPUT" in expected and "TALK" not in expected:
@@ -472,6 +500,14 @@ def _hint(expected: set[str], token: Token) -> str | None:
     if expected == {"RBRACE"}:
         return "'after call { ... }' comes last in a flow, after every step"
     return None
+
+
+def _ends_with_comparison(values: list[Any]) -> bool:
+    """Whether the parser has just read `a < b`: reduced to a Compare, or not yet (a, `<`, b)."""
+    if values and isinstance(values[-1], ast.Compare):
+        return True
+    operator = values[-2] if len(values) >= 2 else None
+    return isinstance(operator, Token) and operator.type in _COMPARISONS
 
 
 def _accepts(conf: ParseConf[Any], stack: list[Any], terminal: str) -> bool:
