@@ -52,9 +52,12 @@ class ProgramLayout:
     @staticmethod
     def of(program: Program) -> ProgramLayout:
         root = names.common_root(program.modules)
-        return ProgramLayout(
-            root, {path: names.module_name(path, root) for path in program.modules}
-        )
+        python_modules = {
+            decl.module.split(".")[0]
+            for module in program.modules.values()
+            for decl in module.pythons
+        }
+        return ProgramLayout(root, names.module_names(program.modules, root, python_modules))
 
 
 def lower_program(program: Program, model: Model, version: str) -> list[ModuleIR]:

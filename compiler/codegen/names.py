@@ -25,7 +25,7 @@ import keyword
 import os
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 _NOT_IDENTIFIER = re.compile(r"\W", re.ASCII)
 
@@ -45,18 +45,51 @@ def common_root(paths: Iterable[str]) -> str:
 
 
 # Top-level names a generated module must not take: it would shadow the standard
-# library (`email.flow`) or the runtime when the output folder is on sys.path.
-RESERVED_TOP_LEVEL = frozenset(sys.stdlib_module_names) | {"flowc", "flowc_runtime"}
+# library (`email.flow`), the runtime or a library the runtime imports (`httpx.flow`)
+# when the output folder is on sys.path.
+RESERVED_TOP_LEVEL = frozenset(sys.stdlib_module_names) | {
+    "flowc",
+    "flowc_runtime",
+    "httpx",
+    "aiosmtplib",
+    "dateutil",
+}
 
 
-def module_name(source_path: str, root: str) -> str:
-    """The dotted Python module name of a .flow file under `root`."""
+def module_name(source_path: str, root: str, taken: Collection[str] = ()) -> str:
+    """The dotted Python module name of a .flow file under `root`.
+
+    Its top-level name is neither reserved nor one of `taken` (the Python modules
+    the program's `code` steps import: `billing.flow` next to `billing.py`).
+    """
     relative = os.path.relpath(os.path.abspath(source_path), root)
     stem, _ = os.path.splitext(relative)
     parts = [python_identifier(part) for part in stem.split(os.sep)]
-    if parts[0] in RESERVED_TOP_LEVEL:
+    while parts[0] in RESERVED_TOP_LEVEL or parts[0] in taken:
         parts[0] += "_flow"
     return ".".join(parts)
+
+
+def module_names(paths: Iterable[str], root: str, taken: Collection[str] = ()) -> dict[str, str]:
+    """The module name of every source file, no two the same.
+
+    Two paths can make the same name (`my-flows.flow`, `my_flows.flow`), or a
+    module can take the name of another one's package (`lib.flow`, `lib/a.flow`);
+    the later one gets `_2`, `_3`, ... Deeper files are named first, so a package
+    keeps its folder's name.
+    """
+    wanted = {path: module_name(path, root, taken) for path in paths}
+    names: dict[str, str] = {}
+    claimed: set[str] = set()
+    for path in sorted(wanted, key=lambda path: (-wanted[path].count("."), path)):
+        name, count = wanted[path], 1
+        while name in claimed:
+            count += 1
+            name = f"{wanted[path]}_{count}"
+        names[path] = name
+        parts = name.split(".")
+        claimed.update(".".join(parts[: depth + 1]) for depth in range(len(parts)))
+    return names
 
 
 def module_file(name: str) -> str:

@@ -6,7 +6,7 @@ import keyword
 import os
 
 import pytest
-from flowc.codegen.names import module_file, module_name, python_identifier
+from flowc.codegen.names import module_file, module_name, module_names, python_identifier
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -27,6 +27,7 @@ def test_any_text_becomes_a_usable_python_identifier(text: str) -> None:
         ("class/def.flow", "class_.def_"),
         ("email.flow", "email_flow"),
         ("flowc_runtime.flow", "flowc_runtime_flow"),
+        ("httpx.flow", "httpx_flow"),
         ("lib/email.flow", "lib.email"),
     ],
 )
@@ -37,3 +38,17 @@ def test_module_names_follow_the_path_under_the_common_root(path: str, expected:
 
 def test_a_dotted_module_is_written_under_its_package_folders() -> None:
     assert module_file("lib.appointments") == os.path.join("lib", "appointments.py")
+
+
+def test_a_module_never_takes_the_name_of_a_python_module_its_code_steps_import() -> None:
+    root = os.path.abspath("project")
+    billing = os.path.join(root, "billing.flow")
+    assert module_names([billing], root, taken={"billing"}) == {billing: "billing_flow"}
+
+
+def test_two_sources_never_share_a_module_or_a_package_name() -> None:
+    root = os.path.abspath("project")
+    paths = [os.path.join(root, p) for p in ("my-flows.flow", "my_flows.flow", "lib.flow")]
+    paths.append(os.path.join(root, "lib", "a.flow"))
+    named = module_names(paths, root)
+    assert sorted(named.values()) == ["lib.a", "lib_2", "my_flows", "my_flows_2"]

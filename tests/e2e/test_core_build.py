@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .core_cli import write_flow
+from .core_cli import flowc_run, write_flow
 
 PROJECT = Path(__file__).resolve().parents[2]
 
@@ -50,3 +50,64 @@ def test_build_refuses_a_program_with_errors_and_writes_nothing(tmp_path: Path) 
     assert result.returncode == 1
     assert "bad.flow:2:3: error[" in result.stdout
     assert not (tmp_path / "out").exists()
+
+
+def test_a_flow_next_to_the_python_module_it_calls_does_not_import_itself(
+    tmp_path: Path,
+) -> None:
+    write_flow(
+        tmp_path,
+        "billing.flow",
+        """
+        python billing.total(amount: number) -> number
+
+        flow Bill {
+          code due = billing.total(amount = 3)
+            on error -> failed
+          end "You owe {{due}}."
+          failed:
+          end "The total could not be computed."
+        }
+    """,
+    )
+    doubled = "def total(amount: float) -> float:\n    return amount * 2\n"
+    write_flow(tmp_path, "billing.py", doubled)
+    assert build("billing.flow", "-o", "out", cwd=tmp_path).returncode == 0
+    assert (tmp_path / "out" / "billing_flow.py").exists()
+    assert flowc_run(tmp_path / "billing.flow", []).transcript == [
+        "agent: You owe 6.",
+        "end: ended",
+    ]
+
+
+def test_sources_whose_names_meet_as_modules_each_keep_their_own(tmp_path: Path) -> None:
+    for name, action in (("my_flows.flow", "Mine"), ("lib.flow", "Lib"), ("lib/x.flow", "LibX")):
+        write_flow(
+            tmp_path, name, f'action {action} {{ output Done\n talk "in {name}"\n exit Done }}\n'
+        )
+    write_flow(
+        tmp_path,
+        "my-flows.flow",
+        """
+        from "my_flows.flow" import Mine
+        from "lib.flow" import Lib
+        from "lib/x.flow" import LibX
+        flow F {
+          run a = Mine() on Done -> b
+          b:
+          run c = Lib() on Done -> d
+          d:
+          run e = LibX() on Done -> f
+          f:
+          end "ok"
+        }
+    """,
+    )
+    run = flowc_run(tmp_path / "my-flows.flow", [])
+    assert run.transcript == [
+        "agent: in my_flows.flow",
+        "agent: in lib.flow",
+        "agent: in lib/x.flow",
+        "agent: ok",
+        "end: ended",
+    ], run.stderr
