@@ -16,10 +16,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib
+import importlib.util
 import os
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import IO
 
@@ -70,6 +71,7 @@ def run_built(
     """Writes the generated modules to a temporary folder and runs one call of the flow."""
     flow_name = choose_flow(build, options.file, options.flow)
     module_name = build.modules[os.path.normpath(options.file)]
+    _refuse_installed_names(build.modules)
     with tempfile.TemporaryDirectory(prefix="flowc-run-") as folder, _log_sink(options.log) as log:
         write_files(build.files, folder)
         # The generated modules, then the flow's own folder for the Python modules
@@ -101,6 +103,27 @@ async def _take_call(
         )
     finally:
         await close_services(services)
+
+
+def _refuse_installed_names(modules: Mapping[str, str]) -> None:
+    """Refuses to run when a generated module would meet an installed one of the same
+    top-level name: Python would import one in place of the other."""
+    for path, name in sorted(modules.items()):
+        top = name.partition(".")[0]
+        if top in sys.modules or _installed(top):
+            raise RunError(
+                f"the module generated for '{path}' would be named '{top}', like an "
+                "installed Python module; rename the file"
+            )
+
+
+def _installed(name: str) -> bool:
+    try:
+        spec = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        return False
+    # A folder without __init__.py (a namespace package) yields to a real module.
+    return spec is not None and spec.origin is not None
 
 
 def _flow_body(module_name: str, flow_name: str) -> Body:

@@ -111,3 +111,13 @@ def test_sources_whose_names_meet_as_modules_each_keep_their_own(tmp_path: Path)
         "agent: ok",
         "end: ended",
     ], run.stderr
+
+
+def test_flowc_run_refuses_a_flow_named_like_an_installed_module(tmp_path: Path) -> None:
+    # lark is installed with flowc: the generated `lark` module and the parser's
+    # library cannot both be imported under that name.
+    flow = write_flow(tmp_path, "lark.flow", 'flow F {\n  end "bye"\n}\n')
+    run = flowc_run(flow, [])
+    assert run.status == 2 and run.transcript == []
+    assert "'lark.flow' would be named 'lark', like an installed Python module" in run.stderr
+    assert "Traceback" not in run.stderr
