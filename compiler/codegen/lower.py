@@ -155,7 +155,7 @@ def lower_flow(context: ModuleContext, flow: ast.Flow) -> BodyIR:
     if flow.after_call is not None:
         after_call = BodyLowerer(
             context,
-            f"{name}_after_call",
+            name,
             flow.after_call.steps,
             (),
             context.variables(flow.after_call),
@@ -219,7 +219,9 @@ class BodyLowerer:
         return tuple(
             replace(
                 step,
-                function=names.step_function(self.body_name, index, step.kind, width),
+                function=names.step_function(
+                    self.body_name, index, step.kind, width, after_call=self.in_after_call
+                ),
             )
             for index, step in enumerate(lowered)
         )

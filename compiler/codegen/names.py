@@ -10,7 +10,8 @@ The scheme (documented in docs/codegen.md):
   and a top-level name that would shadow the standard library or the runtime
   gets `_flow` appended (`email.flow` -> `email_flow`);
 - a flow `Name` is the module constant `FLOW_Name`, an action `ACTION_Name`;
-- step `i` of body `Name` is the function `Name_i_kind` (`LegalIntake_03_run`);
+- step `i` of body `Name` is the function `Name_i_kind` (`LegalIntake_03_run`),
+  step `i` of its `after call` block `Name_i_after_call_kind`;
 - an imported flow module is bound as `_flow_<dotted_name_with_underscores>` and
   a `python` module as `_py_<...>`, so no source name can shadow the runtime's
   `ops`, `Call` and friends.
@@ -101,8 +102,11 @@ def body_constant(name: str, is_action: bool) -> str:
     return f"{'ACTION' if is_action else 'FLOW'}_{name}"
 
 
-def step_function(body: str, index: int, kind: str, width: int) -> str:
-    return f"{body}_{index:0{width}d}_{kind}"
+def step_function(body: str, index: int, kind: str, width: int, *, after_call: bool) -> str:
+    # `after_call` goes after the index: `X_00_after_call_set` can be no step of a
+    # body named `X_after_call`, as `X_after_call_00_set` could.
+    where = "_after_call" if after_call else ""
+    return f"{body}_{index:0{width}d}{where}_{kind}"
 
 
 def flow_module_alias(module: str) -> str:

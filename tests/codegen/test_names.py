@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import ast
 import keyword
 import os
+from pathlib import Path
 
 import pytest
+from flowc.build import build_files
 from flowc.codegen.names import module_file, module_name, module_names, python_identifier
 from hypothesis import given
 from hypothesis import strategies as st
@@ -52,3 +55,21 @@ def test_two_sources_never_share_a_module_or_a_package_name() -> None:
     paths.append(os.path.join(root, "lib", "a.flow"))
     named = module_names(paths, root)
     assert sorted(named.values()) == ["lib.a", "lib_2", "my_flows", "my_flows_2"]
+
+
+def test_after_call_steps_never_share_a_name_with_another_body_s_steps(tmp_path: Path) -> None:
+    source = tmp_path / "after.flow"
+    source.write_text(
+        'flow X {\n  end "x"\n  after call {\n    set a = 1\n  }\n}\n'
+        'flow X_after_call {\n  set b = 2\n  end "y"\n}\n',
+        encoding="utf-8",
+    )
+    result = build_files([str(source)])
+    assert result.ok, [d.message for d in result.check.diagnostics]
+    (module,) = result.files
+    functions = [
+        node.name
+        for node in ast.parse(module.text).body
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+    ]
+    assert len(functions) == len(set(functions)), functions
