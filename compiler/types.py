@@ -135,9 +135,11 @@ def is_assignable(source: Type, target: Type) -> bool:
 
 
 def comparable(left: Type, right: Type) -> bool:
-    """Whether `==`/`!=` between the two can ever be true (phone == text is fine)."""
-    if left in _TEXT_LIKE and right in _TEXT_LIKE:
-        return True
+    """Whether `==`/`!=` between the two can ever be true.
+
+    phone == text is fine (a text may hold a phone number); phone == email is not:
+    no phone number is an email address.
+    """
     return is_assignable(left, right) or is_assignable(right, left)
 
 
