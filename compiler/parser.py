@@ -245,14 +245,16 @@ class _Driver:
                     except UnexpectedToken:
                         self._withdraw_missing_clauses(since=earlier)
                         self._report_unexpected(state, token, in_template=False)
-                        recovering = not self._resynchronise(state, token)
+                        recovering = not self._recover(state, token)
                 break
             except UnexpectedToken as exc:
                 # The contextual lexer found a token that is valid elsewhere, not here.
-                if not recovering:
+                if recovering:
+                    recovering = not self._resynchronise(state, exc.token)
+                else:
                     self._withdraw_missing_clauses(since=before)
                     self._report_unexpected(state, exc.token, in_template=False)
-                recovering = not self._resynchronise(state, exc.token)
+                    recovering = not self._recover(state, exc.token)
             except UnexpectedCharacters as exc:
                 offset = _offset(exc)
                 if not recovering:
@@ -303,6 +305,54 @@ class _Driver:
         diagnostics = self.context.diagnostics
         diagnostics[since:] = [d for d in diagnostics[since:] if d.code != E_MISSING_CLAUSE]
 
+    def _recover(self, state: ParserState[Any], token: Token) -> bool:
+        """After reporting the error at `token`: False means skip input until a resync point."""
+        return self._respell(state, token) or self._resynchronise(state, token)
+
+    def _respell(self, state: ParserState[Any], token: Token) -> bool:
+        """Go on as if a misspelt keyword were the one the error suggested.
+
+        The rest of its step is then read and checked as usual, so one run reports
+        `reqest` on one line and `promt` on the next, and a misspelt `promt` is not
+        also a missing prompt.
+        """
+        conf, stack, values = state.parse_conf, state.state_stack, state.value_stack
+        label = self._dangling_label(state, _acceptable(conf, stack))
+        if label is not None:
+            # Only a step keyword can take the label's place: a clause keyword (`promt`)
+            # belonged to the step before, which the parser has already closed.
+            near = did_you_mean(label.name, self.keywords)
+            if near is None or near != self._suggestion(label.name, conf, stack[:-1]):
+                return False
+            del stack[-1], values[-1]
+            state.feed_token(self._keyword_at(near, label.span))
+            token = self._as_keyword(token)
+            if not _accepts(conf, stack, token.type):
+                return self._resynchronise(state, token)
+            state.feed_token(token)
+            return True
+        if token.type != "NAME":
+            return False
+        near = self._suggestion(str(token.value), conf, stack)
+        if near is None:
+            return False
+        state.feed_token(Token.new_borrow_pos(self.keyword_terminals[near], near, token))
+        return True
+
+    def _suggestion(self, name: str, conf: ParseConf[Any], stack: list[Any]) -> str | None:
+        """The keyword that `name` is probably a misspelling of, among those that fit here."""
+        return did_you_mean(name, self.words.keywords_in(_acceptable(conf, stack)))
+
+    def _keyword_at(self, keyword: str, span: Span) -> Token:
+        return Token(
+            self.keyword_terminals[keyword],
+            keyword,
+            line=span.line,
+            column=span.column,
+            end_line=span.end_line,
+            end_column=span.end_column,
+        )
+
     def _as_keyword(self, token: Token) -> Token:
         """The token as its keyword's terminal, when the contextual lexer, which looks
         only for what fits here, read a keyword where it does not fit as a NAME."""
@@ -350,7 +400,7 @@ class _Driver:
 
     def _report_unexpected(self, state: ParserState[Any], token: Token, in_template: bool) -> None:
         context = self.context
-        expected = _acceptable(state)
+        expected = _acceptable(state.parse_conf, state.state_stack)
         if in_template and "$END" in expected:
             # A template's text ends where its `}}` is.
             expected = (expected - {"$END"}) | {_TEMPLATE_END}
@@ -532,16 +582,15 @@ def _accepts(conf: ParseConf[Any], stack: list[Any], terminal: str) -> bool:
             return True
 
 
-def _acceptable(state: ParserState[Any]) -> set[str]:
-    """The terminals the parser could shift next from this state.
+def _acceptable(conf: ParseConf[Any], stack: list[Any]) -> set[str]:
+    """The terminals the parser could shift next with this stack.
 
     An LALR state shares its look-aheads with every context it serves, so its
     table lists more than fits here; trying each on the real stack keeps the
     message to what this place in this file can take.
     """
-    stack = state.state_stack
-    candidates = [t for t in state.parse_conf.states[stack[-1]] if t.isupper() or t == "$END"]
-    return {t for t in candidates if _accepts(state.parse_conf, stack, t)}
+    candidates = [t for t in conf.states[stack[-1]] if t.isupper() or t == "$END"]
+    return {t for t in candidates if _accepts(conf, stack, t)}
 
 
 def _tokens(lexer: LexerThread, state: ParserState[Any]) -> Iterator[Token]:
