@@ -142,7 +142,7 @@ class Call:
             self.pending_attempt = attempt
             heard = await self.channel.listen(question.timeout_seconds)
             self.pending_attempt = None
-            self.turns = 0  # caller turns heard so far (the driver's loop guard reads it)
+            self.turns += 1
             self.log.emit("heard", text=heard)
             value = self._understand(question, heard)
             if value is not None:

@@ -16,7 +16,7 @@ from flowc_runtime import (
     WhenExhausted,
     run_call,
 )
-from flowc_runtime.call import Call
+from flowc_runtime.call import Call, Question
 from flowc_runtime.driver import MAX_STEPS_WITHOUT_TURN
 from flowc_runtime.program import ENDED, Move, Step, Vars
 
@@ -64,6 +64,30 @@ def test_a_loop_without_caller_turns_ends_the_call_with_a_fault() -> None:
 async def finish(call: Call, v: Vars) -> Move:
     await call.end("Bye.")
     return ENDED
+
+
+async def ask(call: Call, v: Vars) -> Move:
+    return 1 if await call.collect(v, "answer", Question("text", "Again?", attempts=1)) else 0
+
+
+def again_unless_done(call: Call, v: Vars) -> Move:
+    return 2 if v.get("answer") == "done" else 0
+
+
+LOOP_WITH_TURNS = Body(
+    module=__name__,
+    name="LoopWithTurns",
+    source="turns.flow",
+    steps=(Step(2, "collect", ask), Step(4, "if", again_unless_done), Step(5, "end", finish)),
+)
+
+
+def test_a_loop_that_hears_the_caller_is_never_stopped(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("flowc_runtime.driver.MAX_STEPS_WITHOUT_TURN", 3)
+    channel = ScriptedChannel(["more"] * 20 + ["done"])
+    result = asyncio.run(run_call(LOOP_WITH_TURNS, local_services(), channel))
+    assert (result.outcome, result.fault) == (Outcome.ENDED, None)
+    assert channel.said == ["Again?"] * 21 + ["Bye."]
 
 
 LOOPING_AFTER_CALL = Body(
