@@ -1197,7 +1197,7 @@ class _StringDecoder:
         raw, end = self.raw, len(self.raw) - self.quote
         span = self.context.span(self.origin, self.origin + len(raw))
         if "\\" not in raw and "{{" not in raw:
-            content = raw[self.quote : end]
+            content = _newlines(raw[self.quote : end])
             parts = (
                 ast.TextPart(
                     content, self.context.span(self.origin + self.quote, self.origin + end)
@@ -1210,6 +1210,9 @@ class _StringDecoder:
                 i = self._escape(i)
             elif raw.startswith("{{", i):
                 i = self._template(i)
+            elif raw.startswith("\r\n", i):
+                self.text.append("\n")  # see _newlines
+                i += 2
             else:
                 self.text.append(raw[i])
                 i += 1
@@ -1305,6 +1308,12 @@ class _StringDecoder:
                 expr = ast.FieldAccess(expr, ident, whole)
             position += len(name) + 1
         return expr
+
+
+def _newlines(text: str) -> str:
+    """Text as written in the file, with CRLF line breaks read as LF (as Python reads
+    its own source): a multi-line string says the same words in a file saved on Windows."""
+    return text.replace("\r\n", "\n") if "\r" in text else text
 
 
 def _template_end(raw: str, i: int) -> int:

@@ -99,3 +99,19 @@ def test_errors_inside_strings_point_inside_the_string(source: str, code: str, c
     assert result.module is None
     (diagnostic,) = result.diagnostics
     assert (diagnostic.code, diagnostic.span.line, diagnostic.span.column) == (code, 2, column)
+
+
+@pytest.mark.parametrize(
+    ("source", "decoded"),
+    [
+        ('"""one\r\n  two"""', "one\n  two"),
+        ('"""{{ name }}\r\ntwo"""', "\ntwo"),
+        ('"""a\\u{D}\\u{A}b\r\nc"""', "a\r\nb\nc"),
+    ],
+)
+def test_a_multi_line_string_reads_crlf_line_breaks_as_lf(source: str, decoded: str) -> None:
+    text = f"flow F {{\r\n  talk {source}\r\n  end\r\n}}\r\n"
+    step = parse_text(text).flows[0].steps[0]
+    assert isinstance(step, ast.Talk) and isinstance(step.text, ast.StringLit)
+    texts = [p.text for p in step.text.parts if isinstance(p, ast.TextPart)]
+    assert "".join(texts) == decoded
