@@ -124,20 +124,26 @@ def _declare(module: ast.Module, diagnostics: list[Diagnostic]) -> ModuleScope:
     return scope
 
 
-def _define(scope: ModuleScope, name: ast.Ident, symbol: Symbol, out: list[Diagnostic]) -> None:
-    if name.name in scope.symbols:
-        out.append(
-            error(
-                "E0109",
-                name.span,
-                f"the name '{name.name}' is declared twice in this file",
-                notes=[Note(f"'{name.name}' first declared here", scope.declared_at[name.name])],
-                help="rename one of them; actions and flows of one file share one namespace",
-            )
+def _define(scope: ModuleScope, name: ast.Ident, symbol: Symbol, out: list[Diagnostic]) -> bool:
+    """Bind the name in the module; False (and reported) when it is already bound."""
+    bound = scope.declared_at.get(name.name)
+    if bound is None:
+        scope.symbols[name.name] = symbol
+        scope.declared_at[name.name] = name.span
+        return True
+    # Declarations are bound before imports, so the one bound first may come later
+    # in the text: the report goes to whichever the reader meets second.
+    first, second = sorted((bound, name.span), key=lambda span: (span.line, span.column))
+    out.append(
+        error(
+            "E0109",
+            second,
+            f"the name '{name.name}' is declared twice in this file",
+            notes=[Note(f"'{name.name}' first declared here", first)],
+            help="rename one of them; actions and flows of one file share one namespace",
         )
-        return
-    scope.symbols[name.name] = symbol
-    scope.declared_at[name.name] = name.span
+    )
+    return False
 
 
 def _import_names(
@@ -154,9 +160,9 @@ def _import_names(
         knowable = bool(targets) and all(t in checked for t in targets)
         for name in imp.names:
             symbol = _find_exported(name, imp, readable, knowable, diagnostics)
-            _define(scope, name, symbol, diagnostics)
-            if isinstance(symbol, ActionRef):
-                scope.imported.setdefault(name.name, name)
+            # A name that clashes is already reported: not also as an unused import.
+            if _define(scope, name, symbol, diagnostics) and isinstance(symbol, ActionRef):
+                scope.imported[name.name] = name
 
 
 def _find_exported(
