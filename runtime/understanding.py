@@ -330,24 +330,38 @@ def _month_name_date(words: list[str], today: date) -> date | None:
                 continue
             day, year = found[0], _year_at(words, index + 1)
         if year is not None:
-            return _valid_date(year, month, day)
-        return _next_occurrence(today, month, day, _said_weekday(words))
+            return _existing(_valid_date(year, month, day))
+        return _existing(_next_occurrence(today, month, day, _said_weekday(words)))
     return None
+
+
+class _NoSuchDate(Exception):
+    """The answer names a day that does not exist ("February 30th", "2/30").
+
+    It is not understood, rather than read another way ("the 30th"), or, in a
+    datetime, dropped for today.
+    """
+
+
+def _existing(day: date | None) -> date:
+    if day is None:
+        raise _NoSuchDate
+    return day
 
 
 def _numeric_date(text: str, today: date) -> date | None:
     """ "2026-12-01" (ISO), "3/14" and "3/14/2026" (month first, as in the US)."""
     iso = re.search(r"\b([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})\b", text)
     if iso:
-        return _valid_date(int(iso[1]), int(iso[2]), int(iso[3]))
+        return _existing(_valid_date(int(iso[1]), int(iso[2]), int(iso[3])))
     slashed = re.search(r"\b([0-9]{1,2})/([0-9]{1,2})(?:/([0-9]{4}|[0-9]{2}))?\b", text)
     if slashed is None:
         return None
     month, day = int(slashed[1]), int(slashed[2])
     if slashed[3] is None:
-        return _next_occurrence(today, month, day)
+        return _existing(_next_occurrence(today, month, day))
     year = int(slashed[3])
-    return _valid_date(year + 2000 if year < 100 else year, month, day)
+    return _existing(_valid_date(year + 2000 if year < 100 else year, month, day))
 
 
 def _relative_date(words: list[str], today: date) -> date | None:
@@ -409,6 +423,7 @@ DATE_READERS: tuple[DateReader, ...] = (
 
 
 def _find_date(text: str, today: date) -> date | None:
+    """The day the text names, None when it names none; raises _NoSuchDate."""
     numeric = _numeric_date(text.lower(), today)
     if numeric is not None:
         return numeric
@@ -425,7 +440,10 @@ def _find_date(text: str, today: date) -> date | None:
 
 
 def understand_date(utterance: str, now: datetime) -> str | None:
-    found = _find_date(utterance, now.date())
+    try:
+        found = _find_date(utterance, now.date())
+    except _NoSuchDate:
+        return None
     return found.isoformat() if found else None
 
 
@@ -560,7 +578,10 @@ def understand_datetime(utterance: str, now: datetime) -> str | None:
         return None
     at, match = found
     rest = text[: match.start()] + " " + text[match.end() :]
-    day = _find_date(rest, now.date())
+    try:
+        day = _find_date(rest, now.date())
+    except _NoSuchDate:
+        return None
     if day is None:
         if _words(rest) and _mentions_a_day(rest):
             return None  # a day was said but not understood: do not guess today

@@ -145,6 +145,9 @@ def test_bool(said: str, value: JSON) -> None:
         ("12/24/26", "2026-12-24"),
         # not a date
         ("Feb 30", None),
+        ("February 30th", None),  # not "the 30th" of this month
+        ("the 31st of April", None),
+        ("2/30", None),
         ("2026-13-01", None),
         ("sometime soon", None),
         ("Monday or Tuesday", None),
@@ -217,6 +220,8 @@ def test_time(said: str, value: JSON) -> None:
         ("tomorrow", None),
         ("Blursday at 3 pm", "2026-11-25T15:00"),
         ("in a fortnight of days at 3 pm", None),
+        ("February 30th at 2 PM", None),
+        ("2/30 at 2 PM", None),  # not today at 2 PM
         ("", None),
     ],
 )
