@@ -341,7 +341,7 @@ class _Driver:
 
     def _suggestion(self, name: str, conf: ParseConf[Any], stack: list[Any]) -> str | None:
         """The keyword that `name` is probably a misspelling of, among those that fit here."""
-        return did_you_mean(name, self.words.keywords_in(_acceptable(conf, stack)))
+        return _near_keyword(name, self.words.keywords_in(_acceptable(conf, stack)))
 
     def _keyword_at(self, keyword: str, span: Span) -> Token:
         return Token(
@@ -412,7 +412,7 @@ class _Driver:
         span = context.token_span(token)
         found = _describe(token, in_template)
         if token.type == "NAME":
-            near = did_you_mean(str(token.value), self.words.keywords_in(expected))
+            near = _near_keyword(str(token.value), self.words.keywords_in(expected))
             if near is not None:
                 context.report(
                     error(
@@ -495,7 +495,7 @@ class _Driver:
                 E_BAD_CHARACTER,
                 self.context.span(offset, offset + 1),
                 f"unexpected character {shown}",
-                help=_CHARACTER_HINTS.get(char),
+                help=_CHARACTER_HINTS.get(char) or _non_ascii_hint(char),
             )
         )
 
@@ -532,7 +532,20 @@ _CHARACTER_HINTS = {
     "+": 'there is no arithmetic; build text with a template: "{{a}} {{b}}"',
     "*": "there is no arithmetic",
     "/": "there is no arithmetic; comments begin with '#'",
+    "-": "there is no arithmetic; '-' only begins a negative number: -1",
 }
+
+
+def _near_keyword(name: str, keywords: list[str]) -> str | None:
+    """The keyword `name` is probably a misspelling of; a wrong case (`get`, `Talk`) first."""
+    same_letters = [k for k in keywords if k.lower() == name.lower()]
+    return same_letters[0] if same_letters else did_you_mean(name, keywords)
+
+
+def _non_ascii_hint(char: str) -> str | None:
+    if char.isalpha():
+        return "names are written in ASCII letters, digits and '_'; other text goes in strings"
+    return None
 
 
 def _hint(expected: set[str], token: Token, values: list[Any], in_template: bool) -> str | None:
