@@ -252,16 +252,14 @@ class BodyChecker:
             case ast.If():
                 self._condition(step.condition)
             case ast.SendSms():
-                self._expect(step.to, ty.PHONE, "the number of an sms")
-                self._spoken(step.to, "sms")
+                self._expect_spoken(step.to, ty.PHONE, "the number of an sms", "sms")
                 self._spoken(step.text, "sms")
             case ast.SendEmail():
-                self._expect(step.to, ty.EMAIL, "the address of an email")
-                for part in (step.to, step.subject, step.body):
+                self._expect_spoken(step.to, ty.EMAIL, "the address of an email", "email")
+                for part in (step.subject, step.body):
                     self._spoken(part, "email")
             case ast.Transfer():
-                self._expect(step.to, ty.PHONE, "the number of a transfer")
-                self._spoken(step.to, "transfer")
+                self._expect_spoken(step.to, ty.PHONE, "the number of a transfer", "transfer")
                 if step.say is not None:
                     self._spoken(step.say, "transfer")
             case ast.End():
@@ -342,8 +340,7 @@ class BodyChecker:
                     )
                 )
             for item in step.options.items:
-                self._expect(item, ty.TEXT, "an option of a collect")
-                self._spoken(item, "collect")
+                self._expect_spoken(item, ty.TEXT, "an option of a collect", "collect")
         self._spoken(step.prompt, "collect")
         if step.reprompt is not None:
             self._spoken(step.reprompt, "collect")
@@ -486,6 +483,15 @@ class BodyChecker:
         if not self._fits(expr, actual, expected):
             self._mismatch(expr, actual, expected, what)
 
+    def _expect_spoken(
+        self, expr: ast.Expr, expected: ty.Type, what: str, where: str
+    ) -> None:
+        """`_expect` for a value that is also said or sent: a secret there is reported
+        as revealed (E0601), not also as of the wrong type."""
+        actual = self.expressions.type_of(expr)
+        if not self._reveals_secret(expr, where) and not self._fits(expr, actual, expected):
+            self._mismatch(expr, actual, expected, what)
+
     def _mismatch(self, expr: ast.Expr, actual: ty.Type, expected: ty.Type, what: str) -> None:
         self.diagnostics.append(
             error(
@@ -512,7 +518,12 @@ class BodyChecker:
     def _spoken(self, expr: ast.Expr, where: str) -> None:
         """Type an expression whose value is said, shown or sent: no secret may be in it."""
         self.expressions.type_of(expr)
-        for span in self.expressions.secret_spans(expr):
+        self._reveals_secret(expr, where)
+
+    def _reveals_secret(self, expr: ast.Expr, where: str) -> bool:
+        """Report each secret in an expression already typed; whether there was one."""
+        spans = self.expressions.secret_spans(expr)
+        for span in spans:
             self.diagnostics.append(
                 error(
                     "E0601",
@@ -523,7 +534,7 @@ class BodyChecker:
                     "`secret` inputs and to `secret` parameters of code",
                 )
             )
-
+        return bool(spans)
 
 
 def _targets_of(step: ast.Step) -> Iterator[tuple[ast.Target, ast.Handler | None]]:
