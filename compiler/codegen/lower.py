@@ -94,17 +94,20 @@ class ModuleContext:
     layout: ProgramLayout
     path: str
     flow_modules: set[str] = field(default_factory=set)
-    # The source's lines, split once: every step's comment quotes one.
+    # The source's lines, split once: every step's comment quotes one. Split on
+    # "\n" alone, as spans count lines (str.splitlines would also split on \f or
+    # \u2028 inside a string, and later steps would quote the wrong lines).
     lines: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.lines = self.program.sources[self.path].text.splitlines()
+        text = self.program.sources[self.path].text
+        self.lines = [line.removesuffix("\r") for line in text.split("\n")]
 
     def source_text(self, span: Span) -> str:
-        """The source text a span starts with (its first line), fit for a comment."""
+        """The source text a span starts with (its first line), quoted in comments."""
         line = self.lines[span.line - 1] if 0 < span.line <= len(self.lines) else ""
         end = span.end_column - 1 if span.end_line == span.line else len(line)
-        return _comment_safe(line[span.column - 1 : end].strip())
+        return line[span.column - 1 : end].strip()
 
     def variables(self, body: ast.Action | ast.Flow | ast.AfterCall) -> Mapping[str, Variable]:
         """The checked variables of a body, with their types."""
@@ -119,10 +122,6 @@ class ModuleContext:
         module_name = self.layout.modules[action.module]
         self.flow_modules.add(module_name)
         return f"{names.flow_module_alias(module_name)}.{constant}"
-
-
-def _comment_safe(text: str) -> str:
-    return "".join(char if char.isprintable() else " " for char in text)
 
 
 # --------------------------------------------------------------------------
