@@ -257,7 +257,10 @@ class ExpressionTyper:
     def _undefined(self, ident: ast.Ident) -> Diagnostic:
         name = ident.name
         notes: list[Note] = []
-        suggestion = did_you_mean(name, [*self.variables, "call"])
+        if ty.CALL.field(name) is not None and (name != "outcome" or self.in_after_call):
+            suggestion: str | None = f"call.{name}"  # `caller` for `call.caller`
+        else:
+            suggestion = did_you_mean(name, [*self.variables, "call"])
         hint = f"did you mean '{suggestion}'?" if suggestion else None
         owner = self.elsewhere(name)
         if owner is not None:
