@@ -57,7 +57,9 @@ def choose_flow(build: BuildResult, file: str, wanted: str | None) -> str:
     if wanted is not None:
         if wanted not in flows:
             known = ", ".join(flows) or "none"
-            raise RunError(f"'{file}' has no flow named '{wanted}' (its flows: {known})")
+            actions = {action.name.name for action in module.actions}
+            what = "an action, and only a flow can be run" if wanted in actions else "no flow"
+            raise RunError(f"'{file}': '{wanted}' is {what} (its flows: {known})")
         return wanted
     if len(flows) != 1:
         listed = ", ".join(flows) if flows else "it has none"

@@ -121,12 +121,19 @@ def test_a_flow_is_chosen_by_name_and_an_unknown_one_is_a_usage_error(tmp_path: 
         flow B {
           end "This is B."
         }
+        action Helper {
+          output Done
+          exit Done
+        }
     """,
     )
     assert flowc_run(flow, [], flow="B").transcript == ["agent: This is B.", "end: ended"]
     missing = flowc_run(flow, [], flow="C")
     assert missing.status == 2
-    assert "has no flow named 'C' (its flows: A, B)" in missing.stderr
+    assert "'two.flow': 'C' is no flow (its flows: A, B)" in missing.stderr
+    action = flowc_run(flow, [], flow="Helper")
+    assert action.status == 2
+    assert "'Helper' is an action, and only a flow can be run (its flows: A, B)" in action.stderr
     assert flowc_run(flow, []).status == 2
 
 
