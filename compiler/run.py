@@ -20,6 +20,7 @@ import importlib.util
 import os
 import sys
 import tempfile
+import traceback
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import IO
@@ -134,8 +135,24 @@ def _flow_body(module_name: str, flow_name: str) -> Body:
     except ImportError as exc:
         # Typically the Python module of a `python` declaration is not importable.
         raise RunError(f"cannot load the compiled flow: {exc}") from exc
+    # Importing the flow imports the user's own Python modules, which may fail in
+    # any way (a syntax error, an exception, sys.exit): said in one line, no traceback.
+    except (Exception, SystemExit) as exc:
+        raise RunError(f"cannot load the compiled flow: {_import_failure(exc)}") from exc
     body: Body = module.BODIES[flow_name]
     return body
+
+
+def _import_failure(exc: BaseException) -> str:
+    """`file:LINE: what went wrong` for an exception raised while importing Python code."""
+    if isinstance(exc, SyntaxError):
+        return f"{exc.filename}:{exc.lineno}: SyntaxError: {exc.msg}"
+    if isinstance(exc, SystemExit):
+        what = f"it called sys.exit({exc.code!r})"
+    else:
+        what = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    frames = traceback.extract_tb(exc.__traceback__)
+    return f"{frames[-1].filename}:{frames[-1].lineno}: {what}" if frames else what
 
 
 @contextlib.contextmanager

@@ -218,6 +218,26 @@ def test_a_runtime_fault_ends_the_call_with_error_at_its_flow_line(tmp_path: Pat
     assert "Traceback" not in run.stderr
 
 
+@pytest.mark.parametrize(
+    ("helpers", "reported"),
+    [
+        ("def shout(:\n", "helpers.py:1: SyntaxError: invalid syntax"),
+        ("import sys\n\nsys.exit(3)\n", "helpers.py:3: it called sys.exit(3)"),
+        ('raise RuntimeError("no config")\n', "helpers.py:1: RuntimeError: no config"),
+    ],
+)
+def test_a_python_module_that_fails_to_import_stops_the_run_in_one_line(
+    tmp_path: Path, helpers: str, reported: str
+) -> None:
+    write_flow(tmp_path, "helpers.py", helpers)
+    flow = write_flow(tmp_path, "code.flow", CODE_FLOW)
+    run = flowc_run(flow, ["hey"])
+    assert run.status == 2 and run.transcript == []
+    (message,) = run.stderr.strip().splitlines()
+    assert message.startswith("flowc: error: cannot load the compiled flow: ")
+    assert message.endswith(reported)
+
+
 def test_a_fault_in_an_input_default_is_reported_at_the_run_step(tmp_path: Path) -> None:
     flow = write_flow(
         tmp_path,
