@@ -86,7 +86,12 @@ def run_built(
             if log is not None:
                 sinks.append(log)
             channel = ConsoleChannel(stdin, prompt="caller: " if at_terminal else "")
-            return asyncio.run(_take_call(body, options, channel, sinks))
+            try:
+                return asyncio.run(_take_call(body, options, channel, sinks))
+            except BrokenPipeError as exc:
+                # Whoever read the transcript went away (`flowc run ... | head -1`).
+                _discard_further_output(stdout)
+                raise RunError("the transcript's reader closed the pipe") from exc
 
 
 async def _take_call(
@@ -141,6 +146,15 @@ def _flow_body(module_name: str, flow_name: str) -> Body:
         raise RunError(f"cannot load the compiled flow: {_import_failure(exc)}") from exc
     body: Body = module.BODIES[flow_name]
     return body
+
+
+def _discard_further_output(stream: IO[str]) -> None:
+    """Points a closed pipe's file descriptor at /dev/null, so that flushing it at exit
+    does not fail again."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stream.fileno())
+        os.close(devnull)
 
 
 def _import_failure(exc: BaseException) -> str:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from .core_cli import flowc_run, write_flow
@@ -204,3 +207,23 @@ def test_environment_values_are_read_at_run_time_as_their_type(tmp_path: Path) -
     assert wrong.stderr.strip().endswith(
         "env.flow:2: the environment variable PARTY_LIMIT is not a number: 'twelve'"
     )
+
+
+def test_a_closed_transcript_pipe_stops_the_run_without_a_traceback(tmp_path: Path) -> None:
+    flow = write_flow(tmp_path, "hello.flow", 'flow Hello {\n  end "Hello."\n}\n')
+    reader, writer = os.pipe()
+    os.close(reader)  # as `flowc run hello.flow | head -0` would
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "flowc.cli", "run", flow.name],
+            stdin=subprocess.DEVNULL,
+            stdout=writer,
+            stderr=subprocess.PIPE,
+            cwd=tmp_path,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        os.close(writer)
+    assert result.returncode == 2
+    assert result.stderr == "flowc: error: the transcript's reader closed the pipe\n"
