@@ -33,7 +33,7 @@ from flowc_runtime import (
     TranscriptPrinter,
     run_call,
 )
-from flowc_runtime.events import EventSink
+from flowc_runtime.events import Event, EventSink
 
 from .build import BuildResult, write_files
 
@@ -179,8 +179,24 @@ def _on_sys_path(*folders: str) -> Iterator[None]:
             sys.path.remove(folder)
 
 
+class _EventLogFile:
+    """The `--log FILE` sink. A write that fails (a full disk) stops the log, not the
+    call: the call goes on, and `flowc run` reports the log's failure after it."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self._lines = JsonLinesSink(stream)
+        self.error: OSError | None = None
+
+    def emit(self, event: Event) -> None:
+        if self.error is None:
+            try:
+                self._lines.emit(event)
+            except OSError as exc:
+                self.error = exc
+
+
 @contextlib.contextmanager
-def _log_sink(path: str | None) -> Iterator[JsonLinesSink | None]:
+def _log_sink(path: str | None) -> Iterator[_EventLogFile | None]:
     if path is None:
         yield None
         return
@@ -188,5 +204,14 @@ def _log_sink(path: str | None) -> Iterator[JsonLinesSink | None]:
         stream = open(path, "w", encoding="utf-8")  # noqa: SIM115 - closed below
     except OSError as exc:
         raise RunError(f"cannot write the event log '{path}': {exc.strerror or exc}") from exc
-    with stream:
-        yield JsonLinesSink(stream)
+    log = _EventLogFile(stream)
+    try:
+        yield log
+    finally:
+        try:
+            stream.close()
+        except OSError as exc:
+            log.error = log.error or exc
+    if log.error is not None:
+        reason = log.error.strerror or log.error
+        raise RunError(f"cannot write the event log '{path}': {reason}")

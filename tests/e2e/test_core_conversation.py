@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from .core_cli import flowc_run, write_flow
 
 PIZZA = """
@@ -227,3 +229,15 @@ def test_a_closed_transcript_pipe_stops_the_run_without_a_traceback(tmp_path: Pa
         os.close(writer)
     assert result.returncode == 2
     assert result.stderr == "flowc: error: the transcript's reader closed the pipe\n"
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full (Linux)")
+def test_an_event_log_that_cannot_be_written_is_reported_after_the_call(tmp_path: Path) -> None:
+    flow = write_flow(tmp_path, "hello.flow", 'flow Hello {\n  end "Hello."\n}\n')
+    run = flowc_run(flow, [], extra_args=("--log", "/dev/full"))
+    assert run.transcript == ["agent: Hello.", "end: ended"]
+    assert run.status == 2
+    assert (
+        run.stderr
+        == "flowc: error: cannot write the event log '/dev/full': No space left on device\n"
+    )
