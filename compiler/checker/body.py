@@ -498,7 +498,7 @@ class BodyChecker:
                 "E0514",
                 expr.span,
                 f"{what} must be {article(expected)}, but this is {article(actual)}",
-                help=_conversion_help(actual, expected),
+                help=_conversion_help(expr, actual, expected),
             )
         )
 
@@ -565,7 +565,12 @@ _WHERE = {
 }
 
 
-def _conversion_help(actual: ty.Type, expected: ty.Type) -> str | None:
+def _conversion_help(expr: ast.Expr, actual: ty.Type, expected: ty.Type) -> str | None:
+    if isinstance(expr, ast.EnvRef) and expr.as_type is None and isinstance(expected, ty.Scalar):
+        # A bare env() is a secret by default; the author most likely meant a plain value.
+        shown = ty.display(expected)
+        return (f"if it is no secret, read it as {article(expected)}: "
+                f'`env("{expr.variable}") as {shown}`')
     if actual == ty.SECRET:
         return "a secret can go only where a secret is expected (a `secret` input, " \
             "request headers, query or body, code arguments)"
@@ -634,6 +639,6 @@ def _mistyped_arg(
         f"the {noun} '{param.name}' of {owner} is {article(param.type)}, "
         f"but this is {article(actual)}",
         notes=[Note(f"'{param.name}' declared here", param.span)],
-        help=_conversion_help(actual, param.type),
+        help=_conversion_help(arg.value, actual, param.type),
     )
 
