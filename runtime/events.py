@@ -17,7 +17,7 @@ plus the fields of its kind:
                     "Outbox" when nothing is configured, "TwilioSms", "SmtpMailer")
     message_failed  medium, to, reason
     code_called     function
-    code_failed     function, reason
+    code_failed     function, reason, duration_ms
     action_entered  action, variable (the caller's, for the output), inputs
     action_left     action, output
     transfer        to
