@@ -240,6 +240,11 @@ class _Driver:
                         recovering = not self._resynchronise(state, token)
                         continue
                     earlier, before = before, len(diagnostics)
+                    if self._begins_construct(token):
+                        keyword = self._as_keyword(token)
+                        self._report_unexpected(state, keyword, in_template=False)
+                        recovering = not self._resynchronise(state, keyword)
+                        continue
                     try:
                         state.feed_token(token)
                     except UnexpectedToken:
@@ -353,6 +358,25 @@ class _Driver:
             end_column=span.end_column,
         )
 
+    def _begins_construct(self, token: Token) -> bool:
+        """Whether a keyword that the lexer read as a NAME, because only a name fits
+        here, begins the next step or declaration instead: the construct before it is
+        unfinished (`set total =` and then `end` on the next line).
+
+        The keyword must begin its line and be no field or argument name: those may
+        be keywords (`expect { from: text }`, `Book(end = x)`, `reply.` `body`).
+        """
+        if token.type != "NAME" or self.keyword_terminals.get(token.value) not in _SYNC_TOKENS:
+            return False
+        text, start = self.context.text, _start(token)
+        line_start = text.rfind("\n", 0, start) + 1
+        if text[line_start:start].strip() or _NAMES_A_FIELD.match(text, _end(token)):
+            return False
+        before = line_start - 1  # the last character before the line that is not blank
+        while before >= 0 and text[before] in " \t\r\n":
+            before -= 1
+        return before < 0 or text[before] != "."
+
     def _as_keyword(self, token: Token) -> Token:
         """The token as its keyword's terminal, when the contextual lexer, which looks
         only for what fits here, read a keyword where it does not fit as a NAME."""
@@ -370,7 +394,7 @@ class _Driver:
         token = self._as_keyword(token)
         stack, values = state.state_stack, state.value_stack
         if token.type == "RBRACE" and _accepts(state.parse_conf, stack, "RBRACE"):
-            state.feed_token(token)
+            self._resume_with(state, token)
             return True
         if token.type not in _SYNC_TOKENS:
             return False
@@ -378,12 +402,19 @@ class _Driver:
             if _accepts(state.parse_conf, stack[:depth], token.type):
                 del stack[depth:]
                 del values[depth - 1 :]
-                state.feed_token(token)
+                self._resume_with(state, token)
                 return True
             closing = values[depth - 2] if depth >= 2 else None
             if isinstance(closing, Token) and closing.type == "RBRACE":
                 return False
         return False
+
+    def _resume_with(self, state: ParserState[Any], token: Token) -> None:
+        """Feed the token that recovery resumes at. The steps it completes were cut
+        short by the error, so their missing clauses are that error, not new ones."""
+        since = len(self.context.diagnostics)
+        state.feed_token(token)
+        self._withdraw_missing_clauses(since)
 
     def _skip_to(self, offset: int) -> int:
         """Where reading resumes after the bad characters at `offset`."""
@@ -615,6 +646,8 @@ def _offset(exc: UnexpectedCharacters) -> int:
     return exc.pos_in_stream if exc.pos_in_stream is not None else 0
 
 
+# What follows a field's or an argument's name: ':' or '=' (not '==').
+_NAMES_A_FIELD = re.compile(r"[ \t\r\n]*(?::|=(?!=))")
 _WORD = re.compile(r"[-0-9A-Za-z_.]+")
 _JUNK = re.compile(r'[^\s"#(){}\[\],:]+')
 _STEP_LIST = "talk, collect, request, ..."

@@ -227,6 +227,23 @@ def test_fields_and_argument_names_may_be_keywords_as_json_fields_may() -> None:
     assert template.expr.field.name == "in"
 
 
+def test_keyword_fields_and_arguments_may_begin_their_lines() -> None:
+    # A step or declaration keyword that begins a line ends an unfinished construct
+    # before it (golden `unfinished_step`), unless it names a field or an argument.
+    (action,) = parse_text(
+        "action A {\n"
+        "  output Done(\n    from: text,\n    end: text\n  )\n"
+        '  request r = GET "u"\n    expect {\n      from: text,\n      set: text\n    }\n'
+        '    on error -> Done(\n      from = "x",\n      end\n        = "y"\n    )\n'
+        "  exit Done(from = r.\n    from, end = r.set)\n"
+        "}\n"
+    ).actions
+    assert [f.name.name for f in action.outputs[0].fields] == ["from", "end"]
+    exit_step = action.steps[-1]
+    assert isinstance(exit_step, ast.Exit)
+    assert [a.name.name for a in exit_step.args] == ["from", "end"]
+
+
 def test_the_grammar_is_lalr_without_conflicts(caplog: pytest.LogCaptureFixture) -> None:
     # Without strict mode Lark resolves a shift/reduce conflict silently (logging it
     # in debug mode); a reduce/reduce conflict is always an error.
