@@ -8,6 +8,7 @@ change to how the code looks never touches what it means.
 
 from __future__ import annotations
 
+import keyword
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -78,6 +79,12 @@ class BodyIR:
 class ImportIR:
     module: str
     alias: str
+
+    @property
+    def by_statement(self) -> bool:
+        """`import a.b as alias` works, unless a part is a keyword (`python class.f`);
+        such a module is imported by name with importlib."""
+        return not any(keyword.iskeyword(part) for part in self.module.split("."))
 
 
 @dataclass(frozen=True, slots=True)

@@ -97,3 +97,37 @@ def test_each_step_comment_quotes_its_own_line_after_odd_line_breaks(tmp_path: P
     comments = [line.strip() for line in generated.text.splitlines() if "breaks.flow:" in line]
     assert f'# {source}:2  talk "a b c"' in comments
     assert f'# {source}:3  end "bye"' in comments
+
+
+def test_a_python_module_named_like_a_keyword_is_imported_by_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "class").mkdir()
+    (tmp_path / "class" / "__init__.py").write_text(
+        'globals()["def"] = lambda word: word + "!"\n', encoding="utf-8"
+    )
+    source = tmp_path / "keywords.flow"
+    source.write_text(
+        "python class.def(word: text) -> text\n"
+        "flow F {\n"
+        '  code said = class.def(word = "hi")\n'
+        "    on error -> failed\n"
+        '  end "{{said}}"\n'
+        "  failed:\n"
+        '  end "failed"\n'
+        "}\n",
+        encoding="utf-8",
+    )
+    result = build_files([str(source)])
+    assert result.ok, [d.message for d in result.check.diagnostics]
+    write_files(result.files, str(tmp_path / "out"))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.syspath_prepend(str(tmp_path / "out"))
+    try:
+        flow = importlib.import_module("keywords").BODIES["F"]
+        channel = ScriptedChannel([])
+        asyncio.run(run_call(flow, local_services(), channel))
+    finally:
+        for name in ("keywords", "class"):
+            sys.modules.pop(name, None)
+    assert channel.said == ["hi!"]
