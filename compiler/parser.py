@@ -847,13 +847,9 @@ class _Builder:
         return ast.StringLit((), self.span_of(at))
 
     def _handler(self, handlers: list[ast.Handler], event: str, step: str) -> ast.Handler | None:
-        for extra in handlers[1:]:
-            self.report(
-                E_DUPLICATE_CLAUSE,
-                extra.span,
-                f"'{step}' has more than one 'on {extra.event.name}' handler",
-            )
-        for handler in handlers[:1]:
+        """The step's `on EVENT -> ...`; a handler of another event, or a second one, is an error."""
+        chosen: ast.Handler | None = None
+        for handler in handlers:
             if handler.event.name != event:
                 self.report(
                     E_WRONG_HANDLER,
@@ -861,7 +857,13 @@ class _Builder:
                     f"'{step}' can only handle '{event}', not '{handler.event.name}'",
                     help=f"write 'on {event} -> TARGET'",
                 )
-        return handlers[0] if handlers else None
+            elif chosen is not None:
+                message = f"'{step}' has more than one 'on {event}' handler"
+                first = Note("the first is here", chosen.span)
+                self.ctx.report(error(E_DUPLICATE_CLAUSE, handler.span, message, notes=[first]))
+            else:
+                chosen = handler
+        return chosen
 
     def _required(self, clauses: _Clauses, keyword: str, step: Token, what: str) -> Any:
         value = clauses.get(keyword)
