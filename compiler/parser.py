@@ -847,7 +847,7 @@ class _Builder:
         return ast.StringLit((), self.span_of(at))
 
     def _handler(self, handlers: list[ast.Handler], event: str, step: str) -> ast.Handler | None:
-        """The step's `on EVENT -> ...`; a handler of another event, or a second one, is an error."""
+        """The step's `on EVENT -> ...`; another event, or a second handler, is an error."""
         chosen: ast.Handler | None = None
         for handler in handlers:
             if handler.event.name != event:
