@@ -214,6 +214,20 @@ class _Reporter:
         var = self.variables[name]
         edge = self._culprit(index, use, bit)
         declared = Note(f"'{name}' is assigned here", var.span)
+        step = self.graph.body.steps[index]
+        if edge is not None and _assigns(step, name) and use.clause is not None:
+            # `request q = ... on error -> Fail(reason = q.why)`: the handler runs
+            # because the step failed, so the step's own variable can never hold a value.
+            return error(
+                "E0401",
+                use.span,
+                f"'{name}' has no value in {_describe(edge, self.graph)}: the handler "
+                f"runs when the '{step_keyword(step)}' at line {step.span.line} fails, "
+                f"before '{name}' is assigned",
+                notes=[declared],
+                help=f"leave '{name}' out of the handler: on that path it never holds a "
+                "value; say what failed instead",
+            )
         if edge is not None:
             return error(
                 "E0401",
@@ -272,6 +286,12 @@ def _describe(edge: Edge, graph: FlowGraph) -> str:
     if edge.kind is EdgeKind.ERROR:
         return f"the failure of the '{step_keyword(step)}' at line {step.span.line}"
     return f"the '{step_keyword(step)}' at line {step.span.line}"
+
+
+def _assigns(step: ast.Step, name: str) -> bool:
+    return isinstance(step, ast.Collect | ast.Request | ast.Code | ast.Run | ast.Set) and (
+        step.var.name == name
+    )
 
 
 def _fallback_example(use: Use) -> str:
