@@ -44,10 +44,12 @@ SPOKEN_TYPES = frozenset({"date", "time", "datetime"})
 
 @dataclass(frozen=True, slots=True)
 class ProgramLayout:
-    """Where each source file's module goes: its dotted name, from the common root."""
+    """Where each source file's module goes: its dotted name, from the common root,
+    and the name other generated modules import it as."""
 
     root: str
     modules: Mapping[str, str]
+    aliases: Mapping[str, str]
 
     @staticmethod
     def of(program: Program) -> ProgramLayout:
@@ -57,7 +59,8 @@ class ProgramLayout:
             for module in program.modules.values()
             for decl in module.pythons
         }
-        return ProgramLayout(root, names.module_names(program.modules, root, python_modules))
+        modules = names.module_names(program.modules, root, python_modules)
+        return ProgramLayout(root, modules, names.module_aliases(modules.values(), "_flow_"))
 
 
 def lower_program(program: Program, model: Model, version: str) -> list[ModuleIR]:
@@ -74,11 +77,10 @@ def lower_module(
     bodies = [lower_action(context, action) for action in module.actions]
     bodies += [lower_flow(context, flow) for flow in module.flows]
     flow_imports = tuple(
-        ImportIR(name, names.flow_module_alias(name)) for name in sorted(context.flow_modules)
+        ImportIR(name, layout.aliases[name]) for name in sorted(context.flow_modules)
     )
     python_imports = tuple(
-        ImportIR(name, names.python_module_alias(name))
-        for name in sorted({decl.module for decl in module.pythons})
+        ImportIR(name, alias) for name, alias in sorted(context.python_aliases.items())
     )
     return ModuleIR(
         path, layout.modules[path], version, flow_imports, python_imports, tuple(bodies)
@@ -98,8 +100,12 @@ class ModuleContext:
     # "\n" alone, as spans count lines (str.splitlines would also split on \f or
     # \u2028 inside a string, and later steps would quote the wrong lines).
     lines: list[str] = field(default_factory=list)
+    # The name each `python` module of this source is imported as.
+    python_aliases: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        declared = {decl.module for decl in self.program.modules[self.path].pythons}
+        self.python_aliases = names.module_aliases(declared, "_py_")
         text = self.program.sources[self.path].text
         self.lines = [line.removesuffix("\r") for line in text.split("\n")]
 
@@ -121,7 +127,7 @@ class ModuleContext:
             return constant
         module_name = self.layout.modules[action.module]
         self.flow_modules.add(module_name)
-        return f"{names.flow_module_alias(module_name)}.{constant}"
+        return f"{self.layout.aliases[module_name]}.{constant}"
 
 
 # --------------------------------------------------------------------------
@@ -380,7 +386,7 @@ class BodyLowerer:
     def _code(self, index: int, step: ast.Code) -> StepIR:
         moves = {"next": self.next_of(index), "error": self.error_path(index, step.on_error)}
         decl = self.context.model.python_calls.get(step)
-        invocation = _python_call(step, decl)
+        invocation = _python_call(step, decl, self.context.python_aliases[step.module])
         return self.make(
             "code",
             step.span,
@@ -491,8 +497,7 @@ def _text_entries(entries: Sequence[ast.Entry]) -> str:
     return "{" + ", ".join(f"{textual(e.key)}: {textual(e.value)}" for e in entries) + "}"
 
 
-def _python_call(step: ast.Code, decl: ast.PythonDecl | None) -> str:
-    alias = names.python_module_alias(step.module)
+def _python_call(step: ast.Code, decl: ast.PythonDecl | None, alias: str) -> str:
     function = step.function.name
     callee = (
         f"{alias}.{function}"

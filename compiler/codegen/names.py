@@ -13,8 +13,8 @@ The scheme (documented in docs/codegen.md):
 - step `i` of body `Name` is the function `Name_i_kind` (`LegalIntake_03_run`),
   step `i` of its `after call` block `Name_i_after_call_kind`;
 - an imported flow module is bound as `_flow_<dotted_name_with_underscores>` and
-  a `python` module as `_py_<...>`, so no source name can shadow the runtime's
-  `ops`, `Call` and friends.
+  a `python` module as `_py_<...>` (`_2`, `_3`, ... when two would meet), so no
+  source name can shadow the runtime's `ops`, `Call` and friends.
 
 Variables are never Python names: they live in a dict keyed by their .flow
 name, so `class` or `self` are ordinary variables.
@@ -109,9 +109,16 @@ def step_function(body: str, index: int, kind: str, width: int, *, after_call: b
     return f"{body}_{index:0{width}d}{where}_{kind}"
 
 
-def flow_module_alias(module: str) -> str:
-    return "_flow_" + module.replace(".", "_")
-
-
-def python_module_alias(module: str) -> str:
-    return "_py_" + module.replace(".", "_")
+def module_aliases(modules: Iterable[str], prefix: str) -> dict[str, str]:
+    """The name each dotted module is imported as: `prefix` and its parts joined by
+    `_` (`lib.appointments` -> `_flow_lib_appointments`); when two modules would
+    share one (`lib.x` and `lib_x`), the later in sorted order gets `_2`, `_3`, ..."""
+    aliases: dict[str, str] = {}
+    for module in sorted(set(modules)):
+        wanted = prefix + module.replace(".", "_")
+        alias, count = wanted, 1
+        while alias in aliases.values():
+            count += 1
+            alias = f"{wanted}_{count}"
+        aliases[module] = alias
+    return aliases

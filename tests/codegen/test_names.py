@@ -9,7 +9,13 @@ from pathlib import Path
 
 import pytest
 from flowc.build import build_files
-from flowc.codegen.names import module_file, module_name, module_names, python_identifier
+from flowc.codegen.names import (
+    module_aliases,
+    module_file,
+    module_name,
+    module_names,
+    python_identifier,
+)
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -73,3 +79,11 @@ def test_after_call_steps_never_share_a_name_with_another_body_s_steps(tmp_path:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
     ]
     assert len(functions) == len(set(functions)), functions
+
+
+def test_import_aliases_are_distinct_even_where_dots_become_underscores() -> None:
+    assert module_aliases(["lib_x", "lib.x", "lib.appointments"], "_flow_") == {
+        "lib.appointments": "_flow_lib_appointments",
+        "lib.x": "_flow_lib_x",
+        "lib_x": "_flow_lib_x_2",
+    }

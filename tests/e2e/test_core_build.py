@@ -121,3 +121,44 @@ def test_flowc_run_refuses_a_flow_named_like_an_installed_module(tmp_path: Path)
     assert run.status == 2 and run.transcript == []
     assert "'lark.flow' would be named 'lark', like an installed Python module" in run.stderr
     assert "Traceback" not in run.stderr
+
+
+def test_modules_whose_aliases_would_meet_are_each_imported(tmp_path: Path) -> None:
+    # lib/x.flow and lib_x.flow are both `_flow_lib_x` once dots become
+    # underscores; so are the Python modules pkg.tools and pkg_tools as `_py_`.
+    write_flow(
+        tmp_path, "lib/x.flow", 'action Dotted { output Done\n talk "dotted"\n exit Done }\n'
+    )
+    write_flow(tmp_path, "lib_x.flow", 'action Flat { output Done\n talk "flat"\n exit Done }\n')
+    write_flow(tmp_path, "pkg/__init__.py", "")
+    write_flow(tmp_path, "pkg/tools.py", 'def f() -> str:\n    return "pkg.tools"\n')
+    write_flow(tmp_path, "pkg_tools.py", 'def g() -> str:\n    return "pkg_tools"\n')
+    flow = write_flow(
+        tmp_path,
+        "main.flow",
+        """
+        from "lib/x.flow" import Dotted
+        from "lib_x.flow" import Flat
+        python pkg.tools.f() -> text
+        python pkg_tools.g() -> text
+        flow Main {
+          on error -> failed
+          run a = Dotted() on Done -> b
+          b:
+          run c = Flat() on Done -> d
+          d:
+          code one = pkg.tools.f()
+          code two = pkg_tools.g()
+          end "{{one}} {{two}}"
+          failed:
+          end "failed"
+        }
+    """,
+    )
+    run = flowc_run(flow, [])
+    assert run.transcript == [
+        "agent: dotted",
+        "agent: flat",
+        "agent: pkg.tools pkg_tools",
+        "end: ended",
+    ], run.stderr
