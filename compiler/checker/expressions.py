@@ -199,15 +199,13 @@ class ExpressionTyper:
     ) -> None:
         if self._quiet:
             return
-        chain: list[ast.Expr] = [expr]
-        while isinstance(chain[-1], ast.FieldAccess | ast.IndexAccess):
-            inner = chain[-1]
-            assert isinstance(inner, ast.FieldAccess | ast.IndexAccess)
-            chain.append(inner.target)
-        root = chain[-1]
+        # Walk down to the root name; the step just above it is the first field read.
+        root: ast.Expr = expr
+        first: ast.Expr | None = None
+        while isinstance(root, ast.FieldAccess | ast.IndexAccess):
+            first, root = root, root.target
         if not isinstance(root, ast.Name):
             return
-        first = chain[-2] if len(chain) > 1 else None
         field = first.field.name if isinstance(first, ast.FieldAccess) else None
         use = Use(
             root.ident.name, field, path_text(expr), expr.span, guarded, self.clause, in_template
