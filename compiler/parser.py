@@ -986,6 +986,9 @@ class _Builder:
         default = rest.pop(0) if rest and not isinstance(rest[0], Token) else None
         configurable = bool(rest)
         label = rest[1] if len(rest) > 1 else None
+        if label is not None:
+            # The label is shown to people who configure the action: there is no call to fill it.
+            self._plain(label, "the label of a configurable input")
         name = self._name(c[1])
         return ast.Input(name, c[2], default, configurable, label, self.cover(c[0], c[-1]))
 
