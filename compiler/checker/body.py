@@ -329,13 +329,13 @@ class BodyChecker:
                 )
             )
         if step.options is not None:
-            if ty.from_syntax(step.type) != ty.TEXT:
+            if asked != ty.TEXT:
                 self.diagnostics.append(
                     error(
                         "E0515",
                         step.options.span,
                         f"options need a text answer, but 'collect {step.var.name}' asks for "
-                        f"{article(ty.from_syntax(step.type))}",
+                        f"{article(asked)}",
                         help=f"write `collect {step.var.name}: text in [...]`",
                     )
                 )
