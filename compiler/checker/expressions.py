@@ -111,7 +111,7 @@ class ExpressionTyper:
                 self._bool_operand(expr.operand, "not", guarded)
                 return ty.BOOL
             case ast.Fallback():
-                return self._fallback(expr, in_template)
+                return self._fallback(expr, guarded, in_template)
             case ast.EnvRef():
                 return ty.from_syntax(expr.as_type) if expr.as_type is not None else ty.SECRET
 
@@ -172,9 +172,10 @@ class ExpressionTyper:
             )
         return ty.BOOL
 
-    def _fallback(self, expr: ast.Fallback, in_template: bool) -> ty.Type:
+    def _fallback(self, expr: ast.Fallback, guarded: bool, in_template: bool) -> ty.Type:
         left = self.type_of(expr.left, guarded=True, in_template=in_template)
-        right = self.type_of(expr.right, in_template=in_template)
+        # In `a ?? b ?? "none"` (read `(a ?? b) ?? "none"`) b is guarded by the outer `??`.
+        right = self.type_of(expr.right, guarded=guarded, in_template=in_template)
         joined = ty.join(left, right)
         if joined is not None:
             return joined
