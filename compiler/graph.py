@@ -349,6 +349,8 @@ class _Builder:
             return Leave(output)
         if self.body.kind is BodyKind.ACTION:
             self.diagnostics.append(self._unknown_output(step.output))
+            # Like an unresolved jump: "output never taken" would only echo the typo.
+            self.complete = False
         # `exit` in a flow is reported by the checker (E0604).
         return STOP
 
