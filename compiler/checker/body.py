@@ -444,6 +444,8 @@ class BodyChecker:
     ) -> None:
         by_name = {p.name: p for p in params}
         given: dict[str, ast.Arg] = {}
+        # Params a misspelt argument stands for: not also reported as missing.
+        meant: set[str] = set()
         for arg in args:
             name = arg.name.name
             actual = self.expressions.type_of(arg.value)
@@ -455,12 +457,15 @@ class BodyChecker:
             given[name] = arg
             param = by_name.get(name)
             if param is None:
-                self.diagnostics.append(_unknown_arg(arg, owner, noun, params))
+                suggestion = did_you_mean(name, [p.name for p in params if not p.fixed])
+                self.diagnostics.append(_unknown_arg(arg, owner, noun, params, suggestion))
+                if suggestion is not None:
+                    meant.add(suggestion)
             elif param.fixed:
                 self.diagnostics.append(_fixed_arg(arg, owner, param))
             elif not self._fits(arg.value, actual, param.type):
                 self.diagnostics.append(_mistyped_arg(arg, actual, owner, noun, param))
-        missing = [p for p in params if p.required and p.name not in given]
+        missing = [p for p in params if p.required and p.name not in given.keys() | meant]
         if missing:
             self.diagnostics.append(_missing_args(missing, owner, noun, at))
 
@@ -595,8 +600,9 @@ def _duplicate(
     )
 
 
-def _unknown_arg(arg: ast.Arg, owner: str, noun: str, params: Sequence[Param]) -> Diagnostic:
-    suggestion = did_you_mean(arg.name.name, [p.name for p in params])
+def _unknown_arg(
+    arg: ast.Arg, owner: str, noun: str, params: Sequence[Param], suggestion: str | None
+) -> Diagnostic:
     listing = ", ".join(p.name for p in params if not p.fixed) or "none"
     return error(
         "E0510",
