@@ -123,10 +123,34 @@ class _Analyzer:
         return False
 
     def _action_asks(self, ref: ActionRef) -> bool:
-        if ref not in self._asks:
-            self._asks[ref] = False  # a cycle (reported as recursion) asks nothing more
-            self._asks[ref] = any(self._waits(step) for step in ref.action.steps)
-        return self._asks[ref]
+        """Whether the action, or one it runs at any depth, has a `collect`.
+
+        A walk with its own stack, not recursion: a chain of actions may be longer
+        than Python's recursion limit. Cycles (reported as recursion) are walked once.
+        """
+        if ref in self._asks:
+            return self._asks[ref]
+        seen = {ref}
+        stack = [ref]
+        while stack:
+            for step in stack.pop().action.steps:
+                if isinstance(step, ast.Collect):
+                    self._asks[ref] = True
+                    return True
+                if not isinstance(step, ast.Run):
+                    continue
+                target = self.resolution.run_actions.get(step)
+                if not isinstance(target, ActionRef) or target in seen:
+                    continue
+                if self._asks.get(target) is True:
+                    self._asks[ref] = True
+                    return True
+                seen.add(target)
+                if target not in self._asks:  # a known False asks nothing further down
+                    stack.append(target)
+        # Nothing reachable from here asks, so nothing reachable from those does either.
+        self._asks.update(dict.fromkeys(seen, False))
+        return False
 
 
 def _assigned_names(body: Body) -> list[str]:

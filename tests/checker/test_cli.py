@@ -78,3 +78,21 @@ def test_several_files_report_in_file_and_line_order() -> None:
         "E0304_falls_off_the_end.flow",
     ]
     assert result.returncode == 1
+
+
+def test_a_chain_of_actions_deeper_than_pythons_recursion_limit(tmp_path: Path) -> None:
+    """Each action runs the next; only the last one asks. The flow's loop waits for the
+    caller through the whole chain, so the program is clean."""
+    depth = sys.getrecursionlimit() + 100
+    chain = [
+        f"action A{i} {{\n  output Done\n  run next = A{i + 1}()\n    on Done -> Done\n}}\n"
+        for i in range(depth)
+    ]
+    last = (
+        f"action A{depth} {{\n  output Done\n"
+        '  collect answer: text prompt "Again?" on no_answer -> Done\n  exit Done\n}\n'
+    )
+    flow = "flow Main {\n  again:\n  run first = A0()\n    on Done -> again\n}\n"
+    (tmp_path / "chain.flow").write_text("".join(chain) + last + flow, encoding="utf-8")
+    result = flowc_check("chain.flow", cwd=tmp_path)
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
