@@ -326,7 +326,7 @@ class _Driver:
         if label is not None:
             # Only a step keyword can take the label's place: a clause keyword (`promt`)
             # belonged to the step before, which the parser has already closed.
-            near = did_you_mean(label.name, self.keywords)
+            near = _keyword_for_label(label.name)
             if near is None or near != self._suggestion(label.name, conf, stack[:-1]):
                 return False
             del stack[-1], values[-1]
@@ -437,7 +437,9 @@ class _Driver:
             expected = (expected - {"$END"}) | {_TEMPLATE_END}
         label = self._dangling_label(state, expected)
         if label is not None:
-            self._report_dangling_label(label)
+            self._report_dangling_label(
+                label, _acceptable(state.parse_conf, state.state_stack[:-1])
+            )
             return
         token = self._as_keyword(token)
         span = context.token_span(token)
@@ -485,8 +487,9 @@ class _Driver:
             return name
         return None
 
-    def _report_dangling_label(self, name: ast.Ident) -> None:
-        near = did_you_mean(name.name, self.keywords)
+    def _report_dangling_label(self, name: ast.Ident, expected: set[str]) -> None:
+        """Report a name read as a label; `expected` is what could stand in its place."""
+        near = _keyword_for_label(name.name)
         if near is not None:
             message = f"unknown keyword '{name.name}'; did you mean '{near}'?"
             self.context.report(error(E_UNKNOWN_KEYWORD, name.span, message))
@@ -495,8 +498,8 @@ class _Driver:
             error(
                 E_UNEXPECTED,
                 name.span,
-                f"expected a step ({_STEP_LIST}) but found the name '{name.name}'",
-                help=f"a step begins with a keyword; a label is written '{name.name}:'",
+                f"expected {self.words.phrase(expected)} but found the name '{name.name}'",
+                help=_label_help(name.name),
             )
         )
 
@@ -565,6 +568,29 @@ _CHARACTER_HINTS = {
     "/": "there is no arithmetic; comments begin with '#'",
     "-": "there is no arithmetic; '-' only begins a negative number: -1",
 }
+
+
+# Keywords that can begin a line: a step, a member of an action or flow, a
+# declaration, or a clause of the step before. A name read as a label where none
+# belongs is compared with these only: `Fail(...)` is no misspelt `email`.
+_LINE_KEYWORDS = tuple(
+    [k.lower() for k in _SYNC_TOKENS]
+    + ["on", "configurable", "prompt", "reprompt", "attempts", "timeout", "headers", "query"]
+    + ["body", "expect", "retries", "subject", "say"]
+)
+
+
+def _keyword_for_label(name: str) -> str | None:
+    """The keyword a name read as a label probably misspells; a type name misspells none."""
+    if name in ast.SCALAR_TYPE_NAMES:
+        return None
+    return did_you_mean(name, _LINE_KEYWORDS)
+
+
+def _label_help(name: str) -> str:
+    if name in ast.SCALAR_TYPE_NAMES:  # `answer: text` with its `collect` left out
+        return f"'{name}' is a type; to ask the caller, write 'collect NAME: {name} prompt ...'"
+    return f"a step begins with a keyword; a label is written '{name}:'"
 
 
 def _near_keyword(name: str, keywords: list[str]) -> str | None:
