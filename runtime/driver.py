@@ -70,11 +70,20 @@ def start_call(
     """A new call at the first step of `flow`."""
     started_at = services.clock().isoformat(timespec="seconds")
     info = CallInfo(call_id or uuid.uuid4().hex, caller, callee, started_at)
-    log = EventLog(info.id, sinks, services.clock, Secrets())
+    log = EventLog(info.id, sinks, services.clock, _env_secrets(flow, services))
     call = Call(info, services, channel, log, [Frame(flow, 0, {})])
     if log.active:
         log.emit("call_started", flow=flow.name, caller=caller, callee=callee)
     return call
+
+
+def _env_secrets(flow: Body, services: Services, known: Iterable[str] = ()) -> Secrets:
+    """The secrets to mask from the start: `known` values and the program's secret
+    environment variables (so that a caller or an API saying one early is masked too)."""
+    secrets = Secrets(known)
+    for name in flow.secret_env:
+        secrets.add(services.env(name))
+    return secrets
 
 
 async def run_call(
@@ -275,9 +284,9 @@ def load_state(
             raise StateError(f"unsupported call state version {data.get('version')!r}")
         info = CallInfo(**data["call"])
         frames = [_load_frame(item) for item in data["frames"]]
-        secrets = Secrets(
+        stored_secrets = [
             str(item["vars"][name]) for item in data["frames"] for name in item["secret_vars"]
-        )
+        ]
         pending = data["pending_attempt"]
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         if isinstance(exc, StateError):
@@ -285,13 +294,8 @@ def load_state(
         raise StateError(f"malformed call state: {type(exc).__name__}: {exc}") from exc
     if not frames:
         raise StateError("malformed call state: no frames")
-    call = Call(
-        info,
-        services,
-        channel,
-        EventLog(info.id, sinks, services.clock, secrets),
-        frames,
-    )
+    secrets = _env_secrets(frames[0].body, services, stored_secrets)
+    call = Call(info, services, channel, EventLog(info.id, sinks, services.clock, secrets), frames)
     call.pending_attempt = pending
     call.log.emit("call_resumed", flow=frames[0].body.name, step=frames[-1].where)
     return call

@@ -94,7 +94,10 @@ class Body:
     `module` is the Python module defining it (so a stored call can find it
     again), `name` its .flow name, `source` the .flow file faults point into.
     `inputs` fills an action's defaults and registers its secret inputs;
-    `after_call` (flows only) runs once when the call is over.
+    `after_call` (flows only) runs once when the call is over. `secret_env`
+    (flows only) names every environment variable the program reads as a
+    secret: the driver masks their values from the call's first event, before
+    any step has read them.
     """
 
     module: str
@@ -104,6 +107,7 @@ class Body:
     inputs: InputsFn = no_inputs
     after_call: tuple[Step, ...] = ()
     is_action: bool = False
+    secret_env: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)

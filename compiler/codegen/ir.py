@@ -69,6 +69,8 @@ class BodyIR:
     steps: tuple[StepIR, ...]
     after_call: tuple[StepIR, ...]
     inputs: tuple[InputIR, ...]
+    # Flows: the environment variables the whole program reads as secrets.
+    secret_env: tuple[str, ...] = ()
 
     @property
     def inputs_function(self) -> str:

@@ -15,6 +15,7 @@ pasting text into code; variables are dict keys, never Python names.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -66,14 +67,39 @@ class ProgramLayout:
 def lower_program(program: Program, model: Model, version: str) -> list[ModuleIR]:
     """One ModuleIR per source file of the program, in a stable order."""
     layout = ProgramLayout.of(program)
-    return [lower_module(program, model, layout, path, version) for path in sorted(program.modules)]
+    secret_env = secret_env_names(program)
+    return [
+        lower_module(program, model, layout, path, version, secret_env)
+        for path in sorted(program.modules)
+    ]
+
+
+def secret_env_names(program: Program) -> tuple[str, ...]:
+    """Every environment variable the program reads as a secret (`env("NAME")`)."""
+    found: set[str] = set()
+    pending: list[object] = list(program.modules.values())
+    while pending:
+        node = pending.pop()
+        if isinstance(node, ast.EnvRef):
+            if _env_type(node.as_type) == "secret":
+                found.add(node.variable)
+        elif isinstance(node, tuple):
+            pending.extend(node)
+        elif dataclasses.is_dataclass(node) and not isinstance(node, Span):
+            pending.extend(getattr(node, item.name) for item in dataclasses.fields(node))
+    return tuple(sorted(found))
 
 
 def lower_module(
-    program: Program, model: Model, layout: ProgramLayout, path: str, version: str
+    program: Program,
+    model: Model,
+    layout: ProgramLayout,
+    path: str,
+    version: str,
+    secret_env: tuple[str, ...] = (),
 ) -> ModuleIR:
     module = program.modules[path]
-    context = ModuleContext(program, model, layout, path)
+    context = ModuleContext(program, model, layout, path, secret_env)
     bodies = [lower_action(context, action) for action in module.actions]
     bodies += [lower_flow(context, flow) for flow in module.flows]
     flow_imports = tuple(
@@ -95,6 +121,8 @@ class ModuleContext:
     model: Model
     layout: ProgramLayout
     path: str
+    # What a flow masks from its call's start (flowc_runtime.program.Body.secret_env).
+    secret_env: tuple[str, ...] = ()
     flow_modules: set[str] = field(default_factory=set)
     # The source's lines, split once: every step's comment quotes one. Split on
     # "\n" alone, as spans count lines (str.splitlines would also split on \f or
@@ -175,6 +203,7 @@ def lower_flow(context: ModuleContext, flow: ast.Flow) -> BodyIR:
         steps,
         after_call,
         (),
+        context.secret_env,
     )
 
 
@@ -636,12 +665,15 @@ def lower_expr(expr: ast.Expr) -> str:
             return _env(variable, as_type)
 
 
-def _env(variable: str, as_type: ast.TypeExpr | None) -> str:
+def _env_type(as_type: ast.TypeExpr | None) -> str:
     """`env("NAME")` is a secret; `env("NAME") as TYPE` is read as that type."""
     if as_type is None:
-        type_name = "secret"
-    else:
-        type_name = as_type.name if isinstance(as_type, ast.NamedType) else "json"
+        return "secret"
+    return as_type.name if isinstance(as_type, ast.NamedType) else "json"
+
+
+def _env(variable: str, as_type: ast.TypeExpr | None) -> str:
+    type_name = _env_type(as_type)
     if type_name == "secret":
         return f"call.env_secret({variable!r})"
     if type_name in TEXT_LIKE:

@@ -241,3 +241,34 @@ def test_an_event_log_that_cannot_be_written_is_reported_after_the_call(tmp_path
         run.stderr
         == "flowc: error: cannot write the event log '/dev/full': No space left on device\n"
     )
+
+
+def test_a_secret_said_before_any_step_reads_it_is_masked_too(tmp_path: Path) -> None:
+    flow = write_flow(
+        tmp_path,
+        "early.flow",
+        """
+        action Lookup {
+          input key: secret = env("LOOKUP_KEY")
+          output Done
+          exit Done
+        }
+        flow Early {
+          collect words: text
+            prompt "Anything?"
+            on no_answer -> bye
+          run found = Lookup() on Done -> bye
+          bye:
+          end "Bye."
+        }
+    """,
+    )
+    log = tmp_path / "events.jsonl"
+    run = flowc_run(
+        flow,
+        ["my key is s3cr3t-k3y"],
+        extra_args=("--log", str(log)),
+        environment={"LOOKUP_KEY": "s3cr3t-k3y"},
+    )
+    assert run.transcript[1] == "caller: my key is ***"
+    assert "s3cr3t" not in log.read_text(encoding="utf-8")
