@@ -1287,7 +1287,7 @@ class _StringDecoder:
                 i = self._escape(i)
             elif raw.startswith("{{", i):
                 i = self._template(i)
-            elif raw.startswith("\r\n", i):
+            elif raw[i] == "\r" and raw.startswith("\r\n", i):
                 self.text.append("\n")  # see _newlines
                 i += 2
             else:
