@@ -211,12 +211,20 @@ class BodyChecker:
         )
         return None
 
-    def _declare(self, var: ast.Ident, new: ty.Type, kind: VariableKind) -> None:
+    def _declare(
+        self, var: ast.Ident, new: ty.Type, kind: VariableKind, value: ast.Expr | None = None
+    ) -> None:
+        """Give a variable its type, or check a later assignment (`value`: what a `set`
+        assigns, so that `set p = "+15551230000"` fits a phone like any phone literal)."""
         name = var.name
         existing = self.variables.get(name)
         if existing is None:
             self.variables[name] = Variable(name, new, kind, var.span)
-        elif not ty.is_assignable(new, existing.type):
+        elif not (
+            self._fits(value, new, existing.type)
+            if value is not None
+            else ty.is_assignable(new, existing.type)
+        ):
             self.diagnostics.append(
                 error(
                     "E0503",
@@ -248,7 +256,7 @@ class BodyChecker:
                 self._check_code(step)
             case ast.Set():
                 value = self.expressions.type_of(step.value)
-                self._declare(step.var, value, VariableKind.SET)
+                self._declare(step.var, value, VariableKind.SET, step.value)
             case ast.If():
                 self._condition(step.condition)
             case ast.SendSms():
