@@ -107,6 +107,8 @@ class _Machinery:
     keywords: frozenset[str]
     # Each keyword's terminal: `flow` read where only a name fits is still a FLOW to recovery.
     keyword_terminals: dict[str, str]
+    # The keywords that recovery resumes at (_SYNC_TOKENS), as words.
+    sync_words: frozenset[str]
     words: _ExpectedWords
     # The builder keeps the state of the parse in progress: one parse at a time.
     lock: threading.Lock
@@ -133,7 +135,10 @@ def _machinery() -> _Machinery:
     keywords = frozenset(keyword_terminals)
     builder.keywords = keywords - {"email"}  # `email` is also a type name
     words = _ExpectedWords(lark, keywords)
-    return _Machinery(lark, builder, keywords, keyword_terminals, words, threading.Lock())
+    sync_words = frozenset(w for w, t in keyword_terminals.items() if t in _SYNC_TOKENS)
+    return _Machinery(
+        lark, builder, keywords, keyword_terminals, sync_words, words, threading.Lock()
+    )
 
 
 def _cache_path() -> str | bool:
@@ -221,6 +226,7 @@ class _Driver:
         self.lark = machinery.lark
         self.keywords = machinery.keywords
         self.keyword_terminals = machinery.keyword_terminals
+        self.sync_words = machinery.sync_words
         self.context = context
         self.words = machinery.words
 
@@ -240,7 +246,8 @@ class _Driver:
                         recovering = not self._resynchronise(state, token)
                         continue
                     earlier, before = before, len(diagnostics)
-                    if self._begins_construct(token):
+                    # A Token is a str: one set look-up keeps the common case fast.
+                    if token in self.sync_words and self._begins_construct(token):
                         keyword = self._as_keyword(token)
                         self._report_unexpected(state, keyword, in_template=False)
                         recovering = not self._resynchronise(state, keyword)
@@ -366,7 +373,7 @@ class _Driver:
         The keyword must begin its line and be no field or argument name: those may
         be keywords (`expect { from: text }`, `Book(end = x)`, `reply.` `body`).
         """
-        if token.type != "NAME" or self.keyword_terminals.get(token.value) not in _SYNC_TOKENS:
+        if token.type != "NAME":
             return False
         text, start = self.context.text, _start(token)
         line_start = text.rfind("\n", 0, start) + 1
