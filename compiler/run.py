@@ -62,9 +62,10 @@ def choose_flow(build: BuildResult, file: str, wanted: str | None) -> str:
             what = "an action, and only a flow can be run" if wanted in actions else "no flow"
             raise RunError(f"'{file}': '{wanted}' is {what} (its flows: {known})")
         return wanted
-    if len(flows) != 1:
-        listed = ", ".join(flows) if flows else "it has none"
-        raise RunError(f"say which flow to run with --flow NAME ({listed})")
+    if not flows:
+        raise RunError(f"'{file}' has no flow to run (a call starts at a flow; actions run inside one)")
+    if len(flows) > 1:
+        raise RunError(f"say which flow to run with --flow NAME ({', '.join(flows)})")
     return flows[0]
 
 

@@ -272,3 +272,10 @@ def test_a_secret_said_before_any_step_reads_it_is_masked_too(tmp_path: Path) ->
     )
     assert run.transcript[1] == "caller: my key is ***"
     assert "s3cr3t" not in log.read_text(encoding="utf-8")
+
+
+def test_a_file_with_only_actions_has_no_flow_to_run(tmp_path: Path) -> None:
+    actions = write_flow(tmp_path, "lib.flow", "action A {\n  output Done\n  exit Done\n}\n")
+    run = flowc_run(actions, [])
+    assert run.status == 2
+    assert "'lib.flow' has no flow to run (a call starts at a flow" in run.stderr
