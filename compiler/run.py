@@ -63,7 +63,9 @@ def choose_flow(build: BuildResult, file: str, wanted: str | None) -> str:
             raise RunError(f"'{file}': '{wanted}' is {what} (its flows: {known})")
         return wanted
     if not flows:
-        raise RunError(f"'{file}' has no flow to run (a call starts at a flow; actions run inside one)")
+        raise RunError(
+            f"'{file}' has no flow to run (a call starts at a flow; actions run inside one)"
+        )
     if len(flows) > 1:
         raise RunError(f"say which flow to run with --flow NAME ({', '.join(flows)})")
     return flows[0]
