@@ -603,6 +603,7 @@ def _mentions_a_day(text: str) -> bool:
 # --- phone numbers -------------------------------------------------------------
 
 PHONE_REPEATS = {"double": 2, "triple": 3}
+PHONE_EXTENSION = frozenset({"ext", "extension"})
 
 
 def _phone_digits(utterance: str) -> tuple[bool, str]:
@@ -614,6 +615,8 @@ def _phone_digits(utterance: str) -> tuple[bool, str]:
     repeat = 1
     for index, word in enumerate(words):
         following = words[index + 1] if index + 1 < len(words) else ""
+        if word in PHONE_EXTENSION:
+            break  # an extension is dialled after the call connects: not part of the number
         if word in PHONE_REPEATS:
             repeat = PHONE_REPEATS[word]
             continue
