@@ -1322,8 +1322,16 @@ class _StringDecoder:
             if code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF:
                 self.text.append(chr(code))
                 return unicode.end()
+        if char in "\r\n":
+            self.builder.report(
+                E_BAD_ESCAPE,
+                self.context.span(self.origin + i, self.origin + i + 1),
+                "a backslash cannot end a line",
+                help='a """ string keeps its line breaks as written; write \\\\ for a backslash',
+            )
+            return i + 1
         width = unicode.end() - i if unicode else 2
-        shown = raw[i : i + width].replace("\n", "\\n")
+        shown = raw[i : i + width]
         self.builder.report(
             E_BAD_ESCAPE,
             self.context.span(self.origin + i, self.origin + i + width),
