@@ -87,6 +87,8 @@ def eq(left: JSON, right: JSON) -> bool:
         return False
     if isinstance(left, list) and isinstance(right, list):
         return len(left) == len(right) and all(map(eq, left, right))
+    if isinstance(left, dict) and isinstance(right, dict):
+        return left.keys() == right.keys() and all(eq(left[k], right[k]) for k in left)
     return left == right
 
 

@@ -33,6 +33,7 @@ def test_equality_is_reflexive_and_inequality_its_negation(value: JSON) -> None:
 def test_a_bool_never_equals_a_number(flag: bool, number: int) -> None:
     assert not ops.eq(flag, number)
     assert not ops.eq([flag], [number])
+    assert not ops.eq({"field": flag}, {"field": number})
 
 
 @given(json_values, json_values)
