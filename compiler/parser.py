@@ -229,6 +229,8 @@ class _Driver:
         self.sync_words = machinery.sync_words
         self.context = context
         self.words = machinery.words
+        # Blocks opened by a `{` that recovery skipped: their `}` is skipped too.
+        self.skipped_blocks = 0
 
     def parse_module(self) -> ast.Module | None:
         text = self.context.text
@@ -400,10 +402,22 @@ class _Driver:
         """
         token = self._as_keyword(token)
         stack, values = state.state_stack, state.value_stack
+        if token.type == "LBRACE":
+            self.skipped_blocks += 1
+            return False
+        if token.type == "RBRACE" and self.skipped_blocks:
+            self.skipped_blocks -= 1
+            return False
         if token.type == "RBRACE" and _accepts(state.parse_conf, stack, "RBRACE"):
             self._resume_with(state, token)
             return True
         if token.type not in _SYNC_TOKENS:
+            return False
+        if token.type in _MEMBERS and any(
+            _accepts(state.parse_conf, stack, t) for t in _MEMBER_ENDS
+        ):
+            # What comes before it is complete: the member is out of order, and resuming
+            # at it would throw away members already read, each then missed in turn.
             return False
         for depth in range(len(stack), 0, -1):
             if _accepts(state.parse_conf, stack[:depth], token.type):
@@ -420,6 +434,7 @@ class _Driver:
         """Feed the token that recovery resumes at. The steps it completes were cut
         short by the error, so their missing clauses are that error, not new ones."""
         since = len(self.context.diagnostics)
+        self.skipped_blocks = 0
         state.feed_token(token)
         self._withdraw_missing_clauses(since)
 
@@ -557,6 +572,9 @@ class _Driver:
 
 
 _STEP_STARTS = frozenset(k.upper() for k in STEP_KEYWORDS) | {"ARROW", "ON"}
+_MEMBERS = frozenset(["META", "INPUT", "OUTPUT"])
+# Tokens that can follow a complete member or step.
+_MEMBER_ENDS = ("RBRACE", "INPUT", "OUTPUT", "TALK")
 # Operators that a template, which holds a value, cannot use.
 _NOT_IN_TEMPLATES = frozenset(["CMP_OP", "IN", "AND", "OR", "NOT"])
 _COMPARISONS = frozenset(["CMP_OP", "IN"])
@@ -620,6 +638,15 @@ def _hint(expected: set[str], token: Token, values: list[Any], in_template: bool
         return "a template holds a value (a path, a literal or '??'); compute it with 'set' first"
     if token.type in _COMPARISONS and _ends_with_comparison(values):
         return "comparisons do not chain; join them with 'and': a < b and b < c"
+    if token.type in _MEMBERS:
+        return "an action has its meta, then its inputs, then its outputs; a flow has only meta"
+    if token.type == "AFTER":
+        return "a flow has one 'after call' block, after its steps; an action has none"
+    if token.type == "ON" and "ON" not in expected:
+        return (
+            "a default handler comes before the first step; a step's own handler follows it"
+            " (collect, request, run, code, send, transfer)"
+        )
     if token.type not in _STEP_STARTS:
         return None
     if "OUTPUT" in expected and "TALK" not in expected:
