@@ -107,8 +107,6 @@ class _Machinery:
     keywords: frozenset[str]
     # Each keyword's terminal: `flow` read where only a name fits is still a FLOW to recovery.
     keyword_terminals: dict[str, str]
-    # The keywords that recovery resumes at (_SYNC_TOKENS), as words.
-    sync_words: frozenset[str]
     words: _ExpectedWords
     # The builder keeps the state of the parse in progress: one parse at a time.
     lock: threading.Lock
@@ -135,10 +133,7 @@ def _machinery() -> _Machinery:
     keywords = frozenset(keyword_terminals)
     builder.keywords = keywords - {"email"}  # `email` is also a type name
     words = _ExpectedWords(lark, keywords)
-    sync_words = frozenset(w for w, t in keyword_terminals.items() if t in _SYNC_TOKENS)
-    return _Machinery(
-        lark, builder, keywords, keyword_terminals, sync_words, words, threading.Lock()
-    )
+    return _Machinery(lark, builder, keywords, keyword_terminals, words, threading.Lock())
 
 
 def _cache_path() -> str | bool:
@@ -226,7 +221,7 @@ class _Driver:
         self.lark = machinery.lark
         self.keywords = machinery.keywords
         self.keyword_terminals = machinery.keyword_terminals
-        self.sync_words = machinery.sync_words
+        self.reserved = machinery.builder.keywords
         self.context = context
         self.words = machinery.words
         # Blocks opened by a `{` that recovery skipped: their `}` is skipped too.
@@ -249,7 +244,7 @@ class _Driver:
                         continue
                     earlier, before = before, len(diagnostics)
                     # A Token is a str: one set look-up keeps the common case fast.
-                    if token in self.sync_words and self._begins_construct(token):
+                    if token in self.reserved and self._begins_construct(token):
                         keyword = self._as_keyword(token)
                         self._report_unexpected(state, keyword, in_template=False)
                         recovering = not self._resynchronise(state, keyword)
@@ -258,7 +253,8 @@ class _Driver:
                         state.feed_token(token)
                     except UnexpectedToken:
                         self._withdraw_missing_clauses(since=earlier)
-                        self._report_unexpected(state, token, in_template=False)
+                        if not self._misread_keyword(since=earlier):
+                            self._report_unexpected(state, token, in_template=False)
                         recovering = not self._recover(state, token)
                 break
             except UnexpectedToken as exc:
@@ -267,7 +263,8 @@ class _Driver:
                     recovering = not self._resynchronise(state, exc.token)
                 else:
                     self._withdraw_missing_clauses(since=before)
-                    self._report_unexpected(state, exc.token, in_template=False)
+                    if not self._misread_keyword(since=before):
+                        self._report_unexpected(state, exc.token, in_template=False)
                     recovering = not self._recover(state, exc.token)
             except UnexpectedCharacters as exc:
                 offset = _offset(exc)
@@ -369,8 +366,9 @@ class _Driver:
 
     def _begins_construct(self, token: Token) -> bool:
         """Whether a keyword that the lexer read as a NAME, because only a name fits
-        here, begins the next step or declaration instead: the construct before it is
-        unfinished (`set total =` and then `end` on the next line).
+        here, begins the next step, declaration or clause instead: the construct
+        before it is unfinished (`set total =` and then `end` on the next line,
+        `collect name:` and then `prompt`).
 
         The keyword must begin its line and be no field or argument name: those may
         be keywords (`expect { from: text }`, `Book(end = x)`, `reply.` `body`).
@@ -392,6 +390,16 @@ class _Driver:
         if token.type == "NAME" and token.value in self.keyword_terminals:
             return Token.new_borrow_pos(self.keyword_terminals[token.value], token.value, token)
         return token
+
+    def _misread_keyword(self, since: int) -> bool:
+        """Whether one of the last two tokens was a keyword taken as a name or a type.
+
+        Its error (`'on' is a keyword and cannot be used as a name` in `f(x = on Ok ...`)
+        already points at the mistake; the token after it failing is the same mistake.
+        """
+        return any(
+            d.code in (E_KEYWORD_AS_NAME, E_UNKNOWN_TYPE) for d in self.context.diagnostics[since:]
+        )
 
     def _resynchronise(self, state: ParserState[Any], token: Token) -> bool:
         """Resume at `token` if it begins a step or declaration; False means skip it.
@@ -642,7 +650,7 @@ def _hint(expected: set[str], token: Token, values: list[Any], in_template: bool
         return "an action has its meta, then its inputs, then its outputs; a flow has only meta"
     if token.type == "AFTER":
         return "a flow has one 'after call' block, after its steps; an action has none"
-    if token.type == "ON" and "ON" not in expected:
+    if token.type == "ON" and "TALK" in expected and "ON" not in expected:
         return (
             "a default handler comes before the first step; a step's own handler follows it"
             " (collect, request, run, code, send, transfer)"
