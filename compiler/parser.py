@@ -246,26 +246,19 @@ class _Driver:
                     # A Token is a str: one set look-up keeps the common case fast.
                     if token in self.reserved and self._begins_construct(token):
                         keyword = self._as_keyword(token)
-                        self._report_unexpected(state, keyword, in_template=False)
-                        recovering = not self._resynchronise(state, keyword)
+                        recovering = self._error_at(state, keyword, since=earlier)
                         continue
                     try:
                         state.feed_token(token)
                     except UnexpectedToken:
-                        self._withdraw_missing_clauses(since=earlier)
-                        if not self._misread_keyword(since=earlier):
-                            self._report_unexpected(state, token, in_template=False)
-                        recovering = not self._recover(state, token)
+                        recovering = self._error_at(state, token, since=earlier)
                 break
             except UnexpectedToken as exc:
                 # The contextual lexer found a token that is valid elsewhere, not here.
                 if recovering:
                     recovering = not self._resynchronise(state, exc.token)
                 else:
-                    self._withdraw_missing_clauses(since=before)
-                    if not self._misread_keyword(since=before):
-                        self._report_unexpected(state, exc.token, in_template=False)
-                    recovering = not self._recover(state, exc.token)
+                    recovering = self._error_at(state, exc.token, since=before)
             except UnexpectedCharacters as exc:
                 offset = _offset(exc)
                 if not recovering:
@@ -305,6 +298,17 @@ class _Driver:
             return None
 
     # ---- recovery
+
+    def _error_at(self, state: ParserState[Any], token: Token, since: int) -> bool:
+        """Report the error at `token` and recover; True while input is being skipped.
+
+        `since` counts the diagnostics from before the last two tokens were read:
+        theirs may be the same mistake seen earlier (see the two methods below).
+        """
+        self._withdraw_missing_clauses(since)
+        if not self._misread_keyword(since):
+            self._report_unexpected(state, token, in_template=False)
+        return not self._recover(state, token)
 
     def _withdraw_missing_clauses(self, since: int) -> None:
         """Drop "needs a 'prompt' clause" errors of the last two tokens.
