@@ -571,13 +571,15 @@ class _Driver:
         text = self.context.text
         if text.startswith('"""', offset):
             message, hint = "unterminated multi-line string", 'close it with """'
+            closing = text.find('"""', offset + 3)
+            body = text[offset : len(text) if closing == -1 else closing]
         else:
             message = "unterminated string"
             hint = 'close it with " on the same line; use """...""" for text over several lines'
             line_end = text.find("\n", offset)
-            line = text[offset : len(text) if line_end == -1 else line_end]
-            if "{{" in line and "}}" not in line[line.index("{{") :]:
-                hint = "a template '{{' needs its '}}' (write '\\{{' for literal braces)"
+            body = text[offset : len(text) if line_end == -1 else line_end]
+        if "{{" in body and "}}" not in body[body.rindex("{{") :]:
+            hint = "a template '{{' needs its '}}' (write '\\{{' for literal braces)"
         self.context.report(
             error(E_UNTERMINATED_STRING, self.context.span(offset, offset + 1), message, help=hint)
         )
