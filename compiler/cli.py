@@ -15,7 +15,7 @@ from . import __version__
 from .build import build_files, write_files
 from .diagnostics import render_human, render_json
 from .pipeline import CheckResult, InputError, check_files
-from .run import RunError, RunOptions, run_built
+from .run import RunError, RunOptions, discard_further_output, run_built
 
 EXIT_OK = 0
 EXIT_ERRORS = 1
@@ -127,6 +127,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return serve()
     except InputError as exc:
         print(f"flowc: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except BrokenPipeError:
+        # The reader of the output went away (`flowc check ... | head`): as with
+        # other Unix tools, stop quietly rather than report what nobody reads.
+        discard_further_output(sys.stdout)
         return EXIT_USAGE
     raise AssertionError(f"unhandled command {args.command!r}")
 

@@ -93,7 +93,7 @@ def run_built(
                 return asyncio.run(_take_call(body, options, channel, sinks))
             except BrokenPipeError as exc:
                 # Whoever read the transcript went away (`flowc run ... | head -1`).
-                _discard_further_output(stdout)
+                discard_further_output(stdout)
                 raise RunError("the transcript's reader closed the pipe") from exc
 
 
@@ -151,7 +151,7 @@ def _flow_body(module_name: str, flow_name: str) -> Body:
     return body
 
 
-def _discard_further_output(stream: IO[str]) -> None:
+def discard_further_output(stream: IO[str]) -> None:
     """Points a closed pipe's file descriptor at /dev/null, so that flushing it at exit
     does not fail again."""
     with contextlib.suppress(OSError, ValueError):
