@@ -118,17 +118,39 @@ def _snippet(span: Span, sources: Mapping[str, SourceFile]) -> list[str]:
     source = sources.get(span.file)
     if source is None:
         return []
+    # A tab becomes one space: columns count characters, so carets stay aligned.
     text = source.line_text(span.line).expandtabs(1)
     gutter = " " * len(str(span.line))
     # A span over several lines is underlined to the end of its first line.
     end_column = span.end_column if span.end_line == span.line else len(text) + 1
-    width = max(1, end_column - span.column)
-    caret = " " * (span.column - 1) + "^" * width
+    start, width = span.column - 1, max(1, end_column - span.column)
+    text, start, width = _window(text, start, width)
+    caret = " " * start + "^" * width
     return [
         f"{gutter} |",
         f"{span.line} | {text}",
         f"{gutter} | {caret}",
     ]
+
+
+SNIPPET_WIDTH = 120
+SNIPPET_CONTEXT = 40
+
+
+def _window(text: str, start: int, width: int) -> tuple[str, int, int]:
+    """A long line cut down to the part around the span, with "..." where it was cut.
+
+    Returns the text to show, and the span's start and width within it.
+    """
+    if len(text) <= SNIPPET_WIDTH:
+        return text, start, width
+    first = max(0, min(start - SNIPPET_CONTEXT, len(text) - SNIPPET_WIDTH))
+    shown = text[first : first + SNIPPET_WIDTH]
+    prefix = "..." if first > 0 else ""
+    suffix = "..." if first + SNIPPET_WIDTH < len(text) else ""
+    start_in_shown = start - first
+    width = max(1, min(width, SNIPPET_WIDTH - start_in_shown))
+    return prefix + shown + suffix, len(prefix) + start_in_shown, width
 
 
 def to_json_object(d: Diagnostic) -> dict[str, object]:

@@ -90,3 +90,14 @@ def test_json_carries_the_same_fields() -> None:
 def test_did_you_mean_finds_close_names_only() -> None:
     assert did_you_mean("colect", ["collect", "talk", "request"]) == "collect"
     assert did_you_mean("zzz", ["collect", "talk"]) is None
+
+
+def test_a_very_long_line_is_shown_around_the_span_with_the_caret_under_it() -> None:
+    line = "x" * 5000 + " bad " + "y" * 5000
+    source = SourceFile("long.flow", line + "\n")
+    diagnostic = error("E0001", Span("long.flow", 1, 5002, 1, 5005), "unexpected 'bad'")
+    rendered = render_human([diagnostic], {"long.flow": source}).splitlines()
+    shown, caret = rendered[2], rendered[3]
+    assert len(shown) < 200
+    assert shown.startswith("1 | ...") and shown.endswith("...")
+    assert shown[caret.index("^") : caret.rindex("^") + 1] == "bad"
