@@ -530,7 +530,10 @@ class BodyChecker:
 
     def _spoken(self, expr: ast.Expr, where: str) -> None:
         """Type an expression whose value is said, shown or sent: no secret may be in it."""
-        self.expressions.type_of(expr)
+        if self.expressions.type_of(expr) == ty.BOOL and isinstance(
+            expr, ast.Compare | ast.Logic | ast.Not
+        ):
+            self.diagnostics.append(_condition_as_words(expr, where))
         self._reveals_secret(expr, where)
 
     def _reveals_secret(self, expr: ast.Expr, where: str) -> bool:
@@ -548,6 +551,23 @@ class BodyChecker:
                 )
             )
         return bool(spans)
+
+
+def _condition_as_words(expr: ast.Compare | ast.Logic | ast.Not, where: str) -> Diagnostic:
+    """A comparison where words belong: the caller would hear 'true' or 'false'."""
+    help = "write the words as a string; a template can hold a value: \"... {{name}} ...\""
+    if where == "collect" and isinstance(expr, ast.Compare) and expr.op is ast.CompareOp.IN:
+        help = (
+            "a collect's options come right after its type, before the prompt:\n"
+            '    collect NAME: text in ["a", "b"] prompt "..."'
+        )
+    return error(
+        "E0519",
+        expr.span,
+        f"{_WHERE[where]} is a true/false condition, not words",
+        notes=[Note("the caller would hear 'true' or 'false'")],
+        help=help,
+    )
 
 
 def _targets_of(step: ast.Step) -> Iterator[tuple[ast.Target, ast.Handler | None]]:
