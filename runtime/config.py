@@ -5,6 +5,7 @@
   TWILIO_FROM_NUMBER are all set, else to the local outbox.
 - The outbox keeps messages in memory; FLOWC_OUTBOX_FILE also appends them
   to a JSON-lines file.
+- The clock reads the time in FLOWC_TIMEZONE, else in the machine's zone.
 
 A value that cannot be used (a port that is not a number, half a Twilio
 account) is a `ConfigError` naming the variable, raised before any call starts.
@@ -13,10 +14,13 @@ An empty variable counts as unset, as env files often leave them.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .http import HttpxClient
 from .messaging import Outbox, SmtpMailer, TwilioSms
@@ -49,6 +53,7 @@ def services_from_env(environ: Mapping[str, str] = os.environ) -> Services:
         mailer=mailer or outbox,
         sms=sms or outbox,
         understanding=RuleBasedUnderstanding(default_country_code=country),
+        clock=_clock(environ),
         env=environ.get,
     )
 
@@ -59,6 +64,27 @@ async def close_services(services: Services) -> None:
         await services.http.aclose()
     if isinstance(services.sms, TwilioSms):
         await services.sms.aclose()
+
+
+def _clock(environ: Mapping[str, str]) -> Callable[[], datetime]:
+    """The time in the callers' zone: "today" and "tomorrow" are their days, not UTC's.
+
+    FLOWC_TIMEZONE names an IANA zone; without it, the machine's local zone.
+    """
+    name = _setting(environ, "FLOWC_TIMEZONE")
+    if name is None:
+        return _local_now
+    try:
+        zone = ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(
+            f"FLOWC_TIMEZONE must name a time zone such as America/New_York, not {name!r}"
+        ) from exc
+    return functools.partial(datetime.now, zone)
+
+
+def _local_now() -> datetime:
+    return datetime.now().astimezone()
 
 
 def _setting(environ: Mapping[str, str], name: str) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -179,3 +180,21 @@ def test_smtp_login_as_sender_when_it_is_an_address() -> None:
     assert isinstance(services.mailer, SmtpMailer)
     assert (services.mailer.sender, services.mailer.port) == ("agent@example.com", 465)
     asyncio.run(close_services(services))
+
+
+def test_the_clock_reads_the_callers_time_zone() -> None:
+    now = services_from_env({"FLOWC_TIMEZONE": "America/New_York"}).clock()
+
+    assert now.tzinfo is not None
+    assert now.tzname() in {"EST", "EDT"}
+
+
+def test_without_a_time_zone_the_clock_reads_the_machines_zone() -> None:
+    now = services_from_env({}).clock()
+
+    assert now.utcoffset() == datetime.now().astimezone().utcoffset()
+
+
+def test_an_unknown_time_zone_is_a_config_error_naming_the_variable() -> None:
+    with pytest.raises(ConfigError, match="FLOWC_TIMEZONE must name a time zone"):
+        services_from_env({"FLOWC_TIMEZONE": "Mars/Olympus_Mons"})
