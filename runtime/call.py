@@ -22,24 +22,19 @@ from . import ops
 from .events import EventLog
 from .ops import Shape
 from .program import Frame, Step, Vars
-from .services import JSON, Channel, DeliveryError, HttpFailure, HttpRequest, Services
+from .services import (
+    JSON,
+    Channel,
+    DeliveryError,
+    HttpFailure,
+    HttpRequest,
+    Question,
+    Services,
+)
 
 V = TypeVar("V", bound=JSON)
 
-DEFAULT_ATTEMPTS = 3
-DEFAULT_TIMEOUT_SECONDS = 5.0
-
-
-@dataclass(frozen=True, slots=True)
-class Question:
-    """What a `collect` asks: the type to understand, the prompts, how long to try."""
-
-    type_name: str
-    prompt: str
-    reprompt: str | None = None
-    options: Sequence[str] | None = None
-    attempts: int = DEFAULT_ATTEMPTS
-    timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
+__all__ = ["Call", "CallInfo", "Question"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +64,9 @@ class Call:
         self.outcome: str = ""
         # The attempt a suspended `collect` was waiting on (its prompt already said).
         self.pending_attempt: int | None = None
+        # A suspended `transfer` was handed to the channel (its `say` already said);
+        # the resumed step only learns how the dial went.
+        self.pending_transfer = False
         self.turns = 0  # caller turns heard so far (the driver's loop guard reads it)
 
     # ----------------------------------------------------------------- built-ins
@@ -140,7 +138,7 @@ class Call:
                 await self.say(_prompt_for(question, attempt))
             already_prompted = False
             self.pending_attempt = attempt
-            heard = await self.channel.listen(question.timeout_seconds)
+            heard = await self.channel.listen(question)
             self.pending_attempt = None
             self.turns += 1
             self.log.emit("heard", text=heard)
@@ -160,13 +158,16 @@ class Call:
         )
 
     async def transfer(self, to: str, say: str | None) -> bool:
-        if say is not None:
+        if say is not None and not self.pending_transfer:
             await self.say(say)
+        self.pending_transfer = True
         try:
             await self.channel.transfer(to)
         except DeliveryError as exc:
+            self.pending_transfer = False
             self.log.emit("transfer_failed", to=to, reason=str(exc))
             return False
+        self.pending_transfer = False
         self.log.emit("transfer", to=to)
         return True
 

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from enum import StrEnum
 from typing import IO
 
-from .services import CallerHungUp
+from .services import CallerHungUp, Question
 
 
 class AwaitingCaller(Exception):
@@ -34,7 +34,7 @@ class ConsoleChannel:
     async def say(self, text: str) -> None:
         return None
 
-    async def listen(self, timeout_seconds: float) -> str | None:
+    async def listen(self, question: Question) -> str | None:
         # A person at a keyboard gets no timeout: an empty line is how they stay silent.
         line = await asyncio.to_thread(self._read_line)
         if line == "":
@@ -76,6 +76,7 @@ class ScriptedChannel:
         self._when_exhausted = when_exhausted
         self._turn_arrived: asyncio.Event | None = None
         self.said: list[str] = []
+        self.questions: list[Question] = []  # what each listen was asked for
         self.transferred_to: list[str] = []
         self.hung_up = False
 
@@ -87,7 +88,8 @@ class ScriptedChannel:
     async def say(self, text: str) -> None:
         self.said.append(text)
 
-    async def listen(self, timeout_seconds: float) -> str | None:
+    async def listen(self, question: Question) -> str | None:
+        self.questions.append(question)
         while not self._turns:
             if self._when_exhausted is WhenExhausted.HANG_UP:
                 raise CallerHungUp()

@@ -22,8 +22,9 @@ from __future__ import annotations
 import importlib
 import json
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TypeAlias
 
 from .call import Call, CallInfo
 from .channels import AwaitingCaller
@@ -32,7 +33,7 @@ from .ops import FlowFault
 from .program import MOVE_TYPES, Body, Enter, Frame, Leave, Outcome, Stop, Vars
 from .services import JSON, CallerHungUp, Channel, Services
 
-STATE_VERSION = 1
+STATE_VERSION = 2
 # A loop with no caller turn in it (the checker warns about those) would spin
 # forever; when this many steps ran and no caller turn came, the call ends with
 # a fault. (Checked every this-many steps, so it fires within twice the count.)
@@ -41,6 +42,10 @@ MAX_STEPS_WITHOUT_TURN = 100_000
 
 class StateError(ValueError):
     """A stored call state that cannot be resumed; the message says why."""
+
+
+# Finds a flow or action by generated module name and .flow name (see `find_body`).
+BodyFinder: TypeAlias = Callable[[str, str], Body]
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,10 +115,15 @@ async def run_call(
 
 
 async def resume_call(
-    state: str, services: Services, channel: Channel, *, sinks: Iterable[EventSink] = ()
+    state: str,
+    services: Services,
+    channel: Channel,
+    *,
+    sinks: Iterable[EventSink] = (),
+    bodies: BodyFinder | None = None,
 ) -> CallResult:
     """Continues a suspended call from its stored state (see `state_json`)."""
-    return await drive(load_state(state, services, channel, sinks))
+    return await drive(load_state(state, services, channel, sinks, bodies))
 
 
 async def drive(call: Call) -> CallResult:
@@ -243,11 +253,14 @@ def _describe_exception(exc: Exception) -> str:
 
 
 def state_json(call: Call) -> str:
-    """The call's state as JSON: its info, its frames and any pending collect.
+    """The call's state as JSON: its info, its frames and what it is waiting on.
 
-    Variables are stored as they are, secrets included; the names of variables
-    holding secrets are listed so the resumed call keeps masking them.
+    A variable that holds the value of a secret environment variable (an API
+    key read with `env("NAME")`) is stored as a reference to that variable and
+    read again on resume, so the store never holds it. Other secret values
+    (secret inputs) are stored, and listed so the resumed call keeps masking them.
     """
+    env_names = _secret_env_values(call.frames[0].body, call.services)
     state: dict[str, JSON] = {
         "version": STATE_VERSION,
         "call": {
@@ -256,38 +269,68 @@ def state_json(call: Call) -> str:
             "callee": call.info.callee,
             "started_at": call.info.started_at,
         },
-        "frames": [_frame_state(call, frame) for frame in call.frames],
+        "frames": [_frame_state(call, frame, env_names) for frame in call.frames],
         "pending_attempt": call.pending_attempt,
+        "pending_transfer": call.pending_transfer,
     }
     return json.dumps(state, ensure_ascii=False)
 
 
-def _frame_state(call: Call, frame: Frame) -> JSON:
+def _secret_env_values(flow: Body, services: Services) -> dict[str, str]:
+    """The value of each secret environment variable the program reads -> its name."""
+    values = {}
+    for name in flow.secret_env:
+        value = services.env(name)
+        if value:
+            values[value] = name
+    return values
+
+
+def _frame_state(call: Call, frame: Frame, env_names: dict[str, str]) -> JSON:
+    from_env = {
+        name: env_names[value]
+        for name, value in frame.vars.items()
+        if isinstance(value, str) and value in env_names
+    }
     return {
         "module": frame.body.module,
         "body": frame.body.name,
         "step": frame.index,
-        "vars": dict(frame.vars),
-        "secret_vars": [n for n, value in frame.vars.items() if call.log.secrets.holds(value)],
+        "vars": {name: value for name, value in frame.vars.items() if name not in from_env},
+        "env_vars": dict(from_env),
+        "secret_vars": [
+            name
+            for name, value in frame.vars.items()
+            if name not in from_env and call.log.secrets.holds(value)
+        ],
         "variable": frame.variable,
         "returns": dict(frame.returns),
     }
 
 
 def load_state(
-    state: str, services: Services, channel: Channel, sinks: Iterable[EventSink] = ()
+    state: str,
+    services: Services,
+    channel: Channel,
+    sinks: Iterable[EventSink] = (),
+    bodies: BodyFinder | None = None,
 ) -> Call:
-    """A `Call` positioned where `state_json` left it; raises StateError when it cannot be."""
+    """A `Call` positioned where `state_json` left it; raises StateError when it cannot be.
+
+    `bodies` finds a frame's body by module and name (default: `find_body`, by import).
+    """
+    find = bodies or find_body
     try:
         data = json.loads(state)
         if data.get("version") != STATE_VERSION:
             raise StateError(f"unsupported call state version {data.get('version')!r}")
         info = CallInfo(**data["call"])
-        frames = [_load_frame(item) for item in data["frames"]]
+        frames = [_load_frame(item, find, services) for item in data["frames"]]
         stored_secrets = [
             str(item["vars"][name]) for item in data["frames"] for name in item["secret_vars"]
         ]
         pending = data["pending_attempt"]
+        pending_transfer = bool(data["pending_transfer"])
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         if isinstance(exc, StateError):
             raise
@@ -297,17 +340,28 @@ def load_state(
     secrets = _env_secrets(frames[0].body, services, stored_secrets)
     call = Call(info, services, channel, EventLog(info.id, sinks, services.clock, secrets), frames)
     call.pending_attempt = pending
+    call.pending_transfer = pending_transfer
     call.log.emit("call_resumed", flow=frames[0].body.name, step=frames[-1].where)
     return call
 
 
-def _load_frame(item: dict[str, JSON]) -> Frame:
+def _load_frame(item: dict[str, JSON], find: BodyFinder, services: Services) -> Frame:
     module_name, body_name = str(item["module"]), str(item["body"])
-    body = find_body(module_name, body_name)
+    body = find(module_name, body_name)
     variables = item["vars"]
     returns = item["returns"]
+    env_vars = item["env_vars"]
     if not isinstance(variables, dict) or not isinstance(returns, dict):
         raise StateError("malformed call state: vars and returns must be objects")
+    if not isinstance(env_vars, dict):
+        raise StateError("malformed call state: env_vars must be an object")
+    for name, env_name in env_vars.items():
+        value = services.env(str(env_name))
+        if value is None:
+            raise StateError(
+                f"the environment variable {env_name} that '{body_name}' read is no longer set"
+            )
+        variables[name] = value
     index = item["step"]
     if not isinstance(index, int) or not 0 <= index < len(body.steps):
         raise StateError(f"step {index!r} does not exist in '{body_name}'")

@@ -29,13 +29,33 @@ class DeliveryError(Exception):
     """An email or SMS could not be handed over; the message says why in words."""
 
 
+DEFAULT_ATTEMPTS = 3
+DEFAULT_TIMEOUT_SECONDS = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    """What a `collect` asks: the type to understand, the prompts, how long to try."""
+
+    type_name: str
+    prompt: str
+    reprompt: str | None = None
+    options: Sequence[str] | None = None
+    attempts: int = DEFAULT_ATTEMPTS
+    timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
+
+
 class Channel(Protocol):
     """The voice side of a call: what the agent says and what the caller answers."""
 
     async def say(self, text: str) -> None: ...
 
-    async def listen(self, timeout_seconds: float) -> str | None:
-        """The caller's next turn; None for silence. Raises CallerHungUp."""
+    async def listen(self, question: Question) -> str | None:
+        """The caller's next turn; None for silence. Raises CallerHungUp.
+
+        The question lets a telephony channel set up its listening: how long to
+        wait, speech hints from the options, whether keypad digits make sense.
+        """
         ...
 
     async def transfer(self, number: str) -> None:

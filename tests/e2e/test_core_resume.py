@@ -53,7 +53,10 @@ def test_a_call_suspended_inside_an_action_finishes_in_another_process(tmp_path:
         ("legal_intake", "LegalIntake"),
         ("lib.appointments", "MakeAppointment"),
     ]
-    assert frames[1]["secret_vars"] == ["api_key"]
+    # The API key came from env("CALENDAR_API_KEY"): stored as that name, never as its value.
+    assert frames[1]["env_vars"] == {"api_key": "CALENDAR_API_KEY"}
+    assert "api_key" not in frames[1]["vars"] and frames[1]["secret_vars"] == []
+    assert "cal-secret-1" not in state
 
     # Silence on the waiting attempt and the two after it: the action leaves
     # through Fail, which LegalIntake connects to the receptionist.

@@ -22,14 +22,16 @@ from flowc_runtime.program import ENDED, Move, Step, Vars
 
 from .helpers import local_services
 
+ANY_QUESTION = Question("text", "Your name?")
+
 
 def test_console_lines_are_turns_blank_lines_silence_and_the_end_a_hang_up() -> None:
     channel = ConsoleChannel(io.StringIO("Jane Doe\n\n   \nlast line without newline"))
 
     async def turns() -> list[str | None]:
-        heard = [await channel.listen(5.0) for _ in range(4)]
+        heard = [await channel.listen(ANY_QUESTION) for _ in range(4)]
         with pytest.raises(CallerHungUp):
-            await channel.listen(5.0)
+            await channel.listen(ANY_QUESTION)
         return heard
 
     assert asyncio.run(turns()) == ["Jane Doe", None, None, "last line without newline"]
@@ -39,7 +41,7 @@ def test_a_scripted_channel_that_waits_gets_turns_added_later() -> None:
     channel = ScriptedChannel([], when_exhausted=WhenExhausted.WAIT)
 
     async def conversation() -> str | None:
-        listening = asyncio.create_task(channel.listen(5.0))
+        listening = asyncio.create_task(channel.listen(ANY_QUESTION))
         await asyncio.sleep(0)
         assert not listening.done()
         channel.add_turn("hello")

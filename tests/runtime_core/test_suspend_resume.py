@@ -87,10 +87,10 @@ def test_a_call_can_be_suspended_at_every_turn() -> None:
         ("not json", "malformed call state"),
         ('{"version": 99}', "unsupported call state version 99"),
         (
-            '{"version": 1, "call": {"id": "x", "caller": "", "callee": "", "started_at": ""},'
+            '{"version": 2, "call": {"id": "x", "caller": "", "callee": "", "started_at": ""},'
             ' "frames": [{"module": "no_such_module_anywhere", "body": "F", "step": 0,'
-            ' "vars": {}, "secret_vars": [], "variable": null, "returns": {}}],'
-            ' "pending_attempt": null}',
+            ' "vars": {}, "env_vars": {}, "secret_vars": [], "variable": null, "returns": {}}],'
+            ' "pending_attempt": null, "pending_transfer": false}',
             "cannot import the flow module 'no_such_module_anywhere'",
         ),
     ],
