@@ -47,6 +47,16 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--callee", default="+15550000001", metavar="NUMBER", help="call.callee")
     run.add_argument("--log", metavar="FILE", help="write the event log (JSON lines) here")
 
+    serve = commands.add_parser("serve", help="answer phone calls: serve a flow to Twilio")
+    serve.add_argument("files", nargs="+", metavar="FILE")
+    serve.add_argument(
+        "--flow", metavar="NAME", help="the flow calls start at (default: the first file's only)"
+    )
+    # Imported here, not at the top: only `serve` needs the server's option list.
+    from flowc_runtime.serve.cli import add_serve_options
+
+    add_serve_options(serve)
+
     commands.add_parser("lsp", help="serve editors: a language server on stdin/stdout")
     return parser
 
@@ -98,6 +108,23 @@ def run_flow(options: RunOptions) -> int:
     return EXIT_OK
 
 
+def serve_flow(args: argparse.Namespace) -> int:
+    # Imported here: the server's libraries (starlette, uvicorn) load only to serve.
+    from .serve import ServeError, serve_built
+
+    result = build_files(args.files)
+    _show_diagnostics(result.check, sys.stderr)
+    if not result.ok:
+        return EXIT_ERRORS
+    try:
+        return serve_built(result, args)
+    except (RunError, ServeError) as exc:
+        print(f"flowc: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return EXIT_OK
+
+
 def _show_diagnostics(result: CheckResult, stream: TextIO) -> None:
     if result.diagnostics:
         stream.write(render_human(result.diagnostics, result.sources))
@@ -120,6 +147,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_build(args.files, args.output)
         if args.command == "run":
             return run_flow(RunOptions(args.file, args.flow, args.caller, args.callee, args.log))
+        if args.command == "serve":
+            return serve_flow(args)
         if args.command == "lsp":
             # Imported here: the other commands need not pay for loading pygls.
             from .lsp import serve

@@ -1,0 +1,34 @@
+"""`flowc serve FILE...`: compile in memory, as `flowc run` does, and serve the flow.
+
+The generated modules are written to a temporary folder beside the store and
+handed to the runtime's server (flowc_runtime.serve), which archives the build
+by fingerprint: calls in progress keep the build they started on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+from pathlib import Path
+
+from flowc_runtime.serve.cli import STATE_FOLDER, ServeError, config_from_args, serve
+
+from .build import BuildResult, write_files
+from .run import choose_flow
+
+
+def serve_built(build: BuildResult, args: argparse.Namespace) -> int:
+    """Serves the flow of `args.files[0]` (the file's only flow, or `--flow`)."""
+    file = args.files[0]
+    flow = choose_flow(build, file, args.flow)
+    module = build.modules[os.path.normpath(file)]
+    beside = Path(os.path.dirname(os.path.abspath(file)))
+    (beside / STATE_FOLDER).mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="build-", dir=beside / STATE_FOLDER) as folder:
+        write_files(build.files, folder)
+        config = config_from_args(args, Path(folder), f"{module}:{flow}", beside, [str(beside)])
+        return serve(config, args.host, args.port, args.workers)
+
+
+__all__ = ["ServeError", "serve_built"]

@@ -1,0 +1,132 @@
+"""The ASGI application that serves a built flow to a phone platform.
+
+`create_app(config)` builds a Starlette app; any ASGI server can host it.
+`app_from_env()` is the same for servers started by import string, with several
+worker processes (`uvicorn flowc_runtime.serve.app:app_from_env --factory
+--workers 4`): it reads the `ServeConfig` from FLOWC_SERVE_* variables
+(`ServeConfig.to_env` writes them). Every worker opens the same call store, so
+any of them can take any turn of any call.
+
+Routes: the transport's (twilio_voice.py: `POST /twilio/voice`, the turns, the
+status callback; relay.py adds the ConversationRelay socket) and `GET /healthz`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
+from typing import IO
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from ..config import close_services, services_from_env
+from ..events import Event, JsonLinesSink
+from .builds import BuildArchive
+from .settings import ServeConfig
+from .store import StoreUnavailable, open_store
+from .switchboard import Switchboard
+
+
+class ServerLog:
+    """The served calls' event log (JSON lines, `--log FILE`, appended by every worker)
+    and a line on standard error for what an operator must see (a refused webhook)."""
+
+    def __init__(self, stream: IO[str] | None) -> None:
+        self._lines = None if stream is None else JsonLinesSink(stream)
+
+    def emit(self, event: Event) -> None:
+        if self._lines is not None:
+            self._lines.emit(event)
+
+    def warn(self, message: str) -> None:
+        print(f"flowc serve: {message}", file=sys.stderr, flush=True)
+
+
+@dataclass
+class Served:
+    """What the routes share: set up when the app starts, closed when it stops."""
+
+    config: ServeConfig
+    switchboard: Switchboard
+    log: ServerLog
+
+
+def create_app(config: ServeConfig) -> Starlette:
+    """The ASGI app serving `config`; the build is loaded and the store opened at start."""
+    holder: dict[str, Served] = {}
+
+    def served() -> Served:
+        return holder["served"]
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with _serving(config) as ready:
+            holder["served"] = ready
+            yield
+
+    async def healthz(request: Request) -> Response:
+        board = served().switchboard
+        try:
+            await board.store.load("healthz")
+        except StoreUnavailable as exc:
+            return JSONResponse({"ok": False, "store": str(exc)}, status_code=503)
+        return JSONResponse(
+            {"ok": True, "flow": config.flow, "build": board.current.fingerprint}
+        )
+
+    routes: list[BaseRoute] = [
+        Route("/healthz", healthz, methods=["GET"]),
+        *_transport_routes(config.transport, served),
+    ]
+    return Starlette(routes=routes, lifespan=lifespan)
+
+
+def _transport_routes(transport: str, served: Callable[[], Served]) -> list[BaseRoute]:
+    if transport == "relay":
+        from . import relay
+
+        return relay.routes(served)
+    from . import twilio_voice
+
+    return twilio_voice.routes(served)
+
+
+def app_from_env() -> Starlette:
+    """`create_app` with the config of FLOWC_SERVE_CONFIG (for `--factory` servers)."""
+    return create_app(ServeConfig.from_env(os.environ))
+
+
+@contextlib.asynccontextmanager
+async def _serving(config: ServeConfig) -> AsyncIterator[Served]:
+    sys.path[:0] = [folder for folder in config.python_path if folder not in sys.path]
+    archive = BuildArchive(config.archive, config.module)
+    current = archive.add(config.build_dir)
+    current.body(config.module, config.flow_name)  # fails now, not at the first call
+    store = open_store(config.store_url)
+    services = services_from_env()
+    with _log_stream(config.log_path) as stream:
+        log = ServerLog(stream)
+        board = Switchboard(
+            store, archive, current, config.flow_name, services, [log], config.timing
+        )
+        try:
+            yield Served(config, board, log)
+        finally:
+            await board.close()
+            await store.close()
+            await close_services(services)
+
+
+@contextlib.contextmanager
+def _log_stream(path: str | None) -> Iterator[IO[str] | None]:
+    if path is None:
+        yield None
+        return
+    with open(path, "a", encoding="utf-8") as stream:
+        yield stream

@@ -1,0 +1,182 @@
+"""What a served call's turn takes in and gives back, whatever the transport.
+
+A phone platform reaches the server once per turn: the call starts, the caller
+answers a question, a dial ends, the caller hangs up. That is a `CallerInput`.
+The server runs the call's steps until it waits again and answers a `Reply`:
+what the agent says, then what happens next (listen for the caller, dial a
+number, hang up, or hold while a slow step goes on). Transports turn a reply
+into TwiML (twilio_voice.py) or WebSocket messages (relay.py).
+
+`TurnChannel` is the `Channel` the driver talks to during one turn: it hands the
+turn's input to the first `listen` (or `transfer`) and, at the next one,
+records what the call now waits for and suspends the call (`AwaitingCaller`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from ..channels import AwaitingCaller
+from ..services import JSON, CallerHungUp, DeliveryError, Question
+
+# Twilio's DialCallStatus values for a dial that reached someone.
+DIAL_CONNECTED = frozenset({"completed", "answered"})
+
+
+class InputKind(StrEnum):
+    START = "start"  # the incoming call
+    TURN = "turn"  # the caller answered (words, keypad digits) or stayed silent
+    DIAL = "dial"  # a transfer's dial ended
+    HANGUP = "hangup"  # the caller hung up
+
+
+@dataclass(frozen=True, slots=True)
+class CallerInput:
+    kind: InputKind
+    heard: str | None = None  # TURN: the words or digits; None is silence
+    dial_status: str | None = None  # DIAL: Twilio's DialCallStatus
+
+    def to_json(self) -> dict[str, JSON]:
+        return {"kind": self.kind.value, "heard": self.heard, "dial_status": self.dial_status}
+
+    @classmethod
+    def from_json(cls, data: dict[str, JSON]) -> CallerInput:
+        heard, status = data.get("heard"), data.get("dial_status")
+        return cls(
+            InputKind(str(data["kind"])),
+            heard if isinstance(heard, str) else None,
+            status if isinstance(status, str) else None,
+        )
+
+
+START = CallerInput(InputKind.START)
+HUNG_UP = CallerInput(InputKind.HANGUP)
+
+
+class Next(StrEnum):
+    """What follows the agent's words in a reply."""
+
+    LISTEN = "listen"  # the caller's turn: `question` says for what
+    DIAL = "dial"  # a transfer to `number`; the dial's end is the next turn
+    HANG_UP = "hang_up"  # the agent ends the call
+    HOLD = "hold"  # a step is still running: hold, then ask again for the rest
+    NOTHING = "nothing"  # the call is already over (the caller hung up)
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    says: tuple[str, ...]
+    next: Next
+    question: Question | None = None
+    number: str | None = None
+
+    def to_json(self) -> dict[str, JSON]:
+        question: JSON = None
+        if self.question is not None:
+            q = self.question
+            question = {
+                "type_name": q.type_name,
+                "prompt": q.prompt,
+                "reprompt": q.reprompt,
+                "options": None if q.options is None else list(q.options),
+                "attempts": q.attempts,
+                "timeout_seconds": q.timeout_seconds,
+            }
+        return {
+            "says": list(self.says),
+            "next": self.next.value,
+            "question": question,
+            "number": self.number,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, JSON]) -> Reply:
+        says, q, number = data["says"], data.get("question"), data.get("number")
+        assert isinstance(says, list)
+        question = None
+        if isinstance(q, dict):
+            options = q["options"]
+            reprompt = q["reprompt"]
+            question = Question(
+                str(q["type_name"]),
+                str(q["prompt"]),
+                reprompt if isinstance(reprompt, str) else None,
+                [str(o) for o in options] if isinstance(options, list) else None,
+                int(str(q["attempts"])),
+                float(str(q["timeout_seconds"])),
+            )
+        return cls(
+            tuple(str(s) for s in says),
+            Next(str(data["next"])),
+            question,
+            number if isinstance(number, str) else None,
+        )
+
+
+@dataclass
+class TurnChannel:
+    """The channel of one turn: it gives the turn's input once, then suspends the call.
+
+    `caller_gone` is set when the status callback says the caller hung up while
+    this turn runs (a slow API call): the next `listen` or `transfer` then ends
+    the call as a hang-up. `call_over` is set once the agent's side is done (a
+    hang-up, a completed transfer): the reply can go out while `after call` runs.
+    """
+
+    input: CallerInput
+    says: list[str] = field(default_factory=list)
+    next: Next = Next.NOTHING
+    question: Question | None = None
+    number: str | None = None
+    caller_gone: bool = False
+    call_over: asyncio.Event = field(default_factory=asyncio.Event)
+    # says already sent in a hold reply, not to be said again
+    delivered: int = 0
+
+    async def say(self, text: str) -> None:
+        self.says.append(text)
+
+    async def listen(self, question: Question) -> str | None:
+        turn = self._take(InputKind.TURN)
+        if turn is not None:
+            return turn.heard
+        self.next, self.question = Next.LISTEN, question
+        raise AwaitingCaller()
+
+    async def transfer(self, number: str) -> None:
+        dial = self._take(InputKind.DIAL)
+        if dial is None:
+            self.next, self.number = Next.DIAL, number
+            raise AwaitingCaller()
+        if dial.dial_status not in DIAL_CONNECTED:
+            raise DeliveryError(f"the dial to {number} ended {dial.dial_status or 'unknown'}")
+        self._over(Next.HANG_UP)
+
+    async def hang_up(self) -> None:
+        self._over(Next.HANG_UP)
+
+    def _take(self, kind: InputKind) -> CallerInput | None:
+        """The turn's input if it is of `kind` (used once); raises CallerHungUp when the
+        caller is gone."""
+        if self.caller_gone or self.input.kind is InputKind.HANGUP:
+            raise CallerHungUp()
+        if self.input.kind is not kind:
+            return None
+        taken, self.input = self.input, START
+        return taken
+
+    def _over(self, how: Next) -> None:
+        self.next = how
+        self.call_over.set()
+
+    def reply(self) -> Reply:
+        """What is still to be sent: the words not yet delivered, and what comes next."""
+        return Reply(tuple(self.says[self.delivered :]), self.next, self.question, self.number)
+
+    def hold(self) -> Reply:
+        """A hold reply with the words said so far; they are not said again later."""
+        says = tuple(self.says[self.delivered :])
+        self.delivered = len(self.says)
+        return Reply(says, Next.HOLD)

@@ -1,0 +1,222 @@
+"""Twilio Voice webhooks: the default transport, each turn a request answered with TwiML.
+
+    POST /twilio/voice                    the incoming call (the number's voice URL)
+    POST /twilio/calls/{sid}/{turn}       a caller turn (Gather) or a dial's end (Dial)
+    POST /twilio/calls/{sid}/{turn}/wait  the rest of a turn after a hold (Redirect)
+    POST /twilio/status                   the status callback: the call is over
+
+Every URL but the first and the last comes from the TwiML the server returned,
+which is all Twilio follows; each carries the turn's number, so a retried
+request is told from a new turn (see switchboard.py). Every request must carry
+a valid `X-Twilio-Signature`, computed by Twilio from the URL it requested and
+the form fields with the account's auth token; the twilio package checks it.
+
+TwiML is written with the twilio package: `talk` is `<Say>`; a `collect` is a
+`<Gather input="speech dtmf">` holding its prompt, so the caller may answer
+over it; `end` is `<Hangup/>`; `transfer` is a `<Dial>` whose action reports how
+the dial went.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qsl
+
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import BaseRoute, Route
+from twilio.request_validator import RequestValidator
+from twilio.twiml.voice_response import Gather, VoiceResponse
+
+from .store import StoreUnavailable
+from .switchboard import HOLD_PHRASE, StaleTurn, UnknownCall
+from .turns import CallerInput, InputKind, Next, Reply
+
+if TYPE_CHECKING:
+    from .app import Served
+
+# CallStatus values of a status callback that mean the call is over.
+CALL_OVER = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def routes(served: Callable[[], Served]) -> list[BaseRoute]:
+    return [
+        Route("/twilio/voice", _signed(served, _incoming), methods=["POST"]),
+        Route("/twilio/calls/{sid}/{turn:int}", _signed(served, _turn), methods=["POST"]),
+        Route("/twilio/calls/{sid}/{turn:int}/wait", _signed(served, _wait), methods=["POST"]),
+        Route("/twilio/status", _signed(served, _status), methods=["POST"]),
+    ]
+
+
+Webhook = Callable[["Served", Request, dict[str, str]], Awaitable[Response]]
+
+
+def _signed(served: Callable[[], Served], webhook: Webhook) -> Handler:
+    """The handler with the form parsed and the signature checked first: a request that
+    fails the check is answered 403 and changes nothing."""
+
+    async def handle(request: Request) -> Response:
+        context = served()
+        form = dict(parse_qsl((await request.body()).decode("utf-8", "replace")))
+        refusal = signature_refusal(context, request, form)
+        if refusal is not None:
+            context.log.warn(f"refused {request.method} {request.url.path}: {refusal}")
+            context.log.emit(
+                {"event": "webhook_refused", "call": form.get("CallSid", ""),
+                 "at": context.switchboard.services.clock().isoformat(),
+                 "path": request.url.path, "reason": refusal}
+            )  # fmt: skip
+            return PlainTextResponse(f"forbidden: {refusal}\n", status_code=403)
+        try:
+            return await webhook(context, request, form)
+        except StaleTurn as exc:
+            return PlainTextResponse(f"stale turn: {exc}\n", status_code=409)
+        except UnknownCall as exc:
+            return PlainTextResponse(f"no call {exc} in the store\n", status_code=404)
+        except StoreUnavailable as exc:
+            context.log.warn(f"{request.url.path}: {exc}")
+            return PlainTextResponse(
+                f"call store unavailable: {exc}\n", status_code=503, headers={"Retry-After": "1"}
+            )
+
+    return handle
+
+
+def signature_refusal(served: Served, request: Request, form: dict[str, str]) -> str | None:
+    """Why the request's X-Twilio-Signature is not valid, or None when it is."""
+    config = served.config
+    if not config.check_signatures:
+        return None
+    signature = request.headers.get("X-Twilio-Signature")
+    if signature is None:
+        return "no X-Twilio-Signature header"
+    if config.auth_token is None:
+        return "TWILIO_AUTH_TOKEN is not set, so no signature can be checked"
+    url = public_url_of(request, config.public_url)
+    if not RequestValidator(config.auth_token).validate(url, form, signature):
+        return f"the X-Twilio-Signature does not match {url}"
+    return None
+
+
+def public_url_of(request: Request, public_url: str | None) -> str:
+    """The URL Twilio requested: the public base URL (a proxy's, a tunnel's) with this
+    request's path and query, or the URL the server received when there is none."""
+    if public_url is None:
+        return str(request.url)
+    query = f"?{request.url.query}" if request.url.query else ""
+    return public_url.rstrip("/") + request.url.path + query
+
+
+def base_url(served: Served, request: Request) -> str:
+    """Where the URLs in TwiML point: the public URL, else the address requested."""
+    if served.config.public_url is not None:
+        return served.config.public_url.rstrip("/")
+    return str(request.base_url).rstrip("/")
+
+
+# ------------------------------------------------------------------- webhooks
+
+
+async def _incoming(served: Served, request: Request, form: dict[str, str]) -> Response:
+    sid = form.get("CallSid", "")
+    if not sid:
+        return PlainTextResponse("the request has no CallSid\n", status_code=400)
+    board = served.switchboard
+    reply = await board.start(sid, form.get("From", ""), form.get("To", ""))
+    return twiml(reply, base_url(served, request), sid, 0)
+
+
+async def _turn(served: Served, request: Request, form: dict[str, str]) -> Response:
+    sid, turn = request.path_params["sid"], request.path_params["turn"]
+    refusal = _sid_mismatch(sid, form)
+    if refusal is not None:
+        return refusal
+    reply = await served.switchboard.turn(sid, turn, caller_input(form))
+    return twiml(reply, base_url(served, request), sid, turn)
+
+
+async def _wait(served: Served, request: Request, form: dict[str, str]) -> Response:
+    sid, turn = request.path_params["sid"], request.path_params["turn"]
+    refusal = _sid_mismatch(sid, form)
+    if refusal is not None:
+        return refusal
+    reply = await served.switchboard.wait(sid, turn)
+    return twiml(reply, base_url(served, request), sid, turn)
+
+
+async def _status(served: Served, request: Request, form: dict[str, str]) -> Response:
+    sid = form.get("CallSid", "")
+    if sid and form.get("CallStatus") in CALL_OVER:
+        await served.switchboard.hang_up(sid)
+    return Response(status_code=204)
+
+
+def _sid_mismatch(sid: str, form: dict[str, str]) -> Response | None:
+    if form.get("CallSid") != sid:
+        return PlainTextResponse(
+            f"the CallSid of the form is not the call of the URL ({sid})\n", status_code=400
+        )
+    return None
+
+
+def caller_input(form: dict[str, str]) -> CallerInput:
+    """A Gather's answer (speech, else keypad digits, else silence) or a Dial's end."""
+    if "DialCallStatus" in form:
+        return CallerInput(InputKind.DIAL, dial_status=form["DialCallStatus"])
+    heard = form.get("SpeechResult") or form.get("Digits") or None
+    return CallerInput(InputKind.TURN, heard=heard)
+
+
+# ------------------------------------------------------------------- TwiML
+
+
+def twiml(reply: Reply, base: str, sid: str, turn: int) -> Response:
+    """The reply as TwiML; the next turn's URLs carry turn + 1, a hold's the same turn."""
+    response = VoiceResponse()
+    says = list(reply.says)
+    next_turn = f"{base}/twilio/calls/{sid}/{turn + 1}"
+    if reply.next is Next.LISTEN:
+        # The last words are the question: inside the Gather, so the caller may
+        # answer while it is being said.
+        prompt = says.pop() if says else None
+        _say_all(response, says)
+        response.append(_gather(reply, next_turn, prompt))
+    elif reply.next is Next.DIAL:
+        _say_all(response, says)
+        response.dial(reply.number, action=next_turn, method="POST")
+    elif reply.next is Next.HOLD:
+        _say_all(response, [*says, HOLD_PHRASE])
+        response.redirect(f"{base}/twilio/calls/{sid}/{turn}/wait", method="POST")
+    else:
+        _say_all(response, says)
+        if reply.next is Next.HANG_UP:
+            response.hangup()
+    return Response(str(response), media_type="application/xml")
+
+
+def _say_all(response: VoiceResponse, says: Sequence[str]) -> None:
+    for text in says:
+        response.say(text)
+
+
+def _gather(reply: Reply, action: str, prompt: str | None) -> Gather:
+    question = reply.question
+    assert question is not None  # a LISTEN reply always has its question
+    # Choice options help the speech recognizer: hints are phrases it should expect.
+    hints = {"hints": ", ".join(question.options)} if question.options else {}
+    gather = Gather(
+        input="speech dtmf",
+        action=action,
+        method="POST",
+        action_on_empty_result=True,
+        timeout=max(1, math.ceil(question.timeout_seconds)),
+        speech_timeout="auto",
+        **hints,
+    )
+    if prompt is not None:
+        gather.say(prompt)
+    return gather
+
