@@ -10,8 +10,11 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-# Editable install with the dev extras; redone when pyproject.toml changes.
-$(STAMP): pyproject.toml | $(BIN)/python
+# Editable installs of both distributions, redone when either pyproject.toml changes:
+# the runtime (runtime/, with the serve extra) first, so that the compiler's
+# requirement flowc-runtime[serve]==0.1.0 is met by it and never looked up on an index.
+$(STAMP): pyproject.toml runtime/pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e './runtime[serve]'
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
@@ -29,12 +32,15 @@ lint: $(STAMP)
 	$(BIN)/ruff check compiler runtime grammar tests examples
 
 # mypy cannot follow setuptools' editable import hook, so it checks the packages
-# through a tree of symlinks that gives the folders their import names.
+# through a tree of symlinks that gives the folders their import names. runtime/ is
+# also a project folder: the copies an in-tree `pip wheel ./runtime` leaves in
+# runtime/build/ are not modules of flowc_runtime.
 typecheck: $(STAMP)
 	mkdir -p build/typecheck
 	ln -sfn ../../compiler build/typecheck/flowc
 	ln -sfn ../../runtime build/typecheck/flowc_runtime
-	MYPYPATH=build/typecheck $(BIN)/mypy --strict -p flowc -p flowc_runtime
+	MYPYPATH=build/typecheck $(BIN)/mypy --strict --exclude 'flowc_runtime/(build|dist)/' \
+		-p flowc -p flowc_runtime
 
 ## bench: speed and memory benchmarks (not part of `make test`)
 bench: $(STAMP)
@@ -42,3 +48,4 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .mypy_cache .ruff_cache .pytest_cache
+	rm -rf runtime/build runtime/dist runtime/*.egg-info
