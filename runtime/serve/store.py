@@ -18,7 +18,7 @@ what the phone call hears, and nothing is written.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, fields, replace
 from enum import StrEnum
 from typing import Protocol
 
@@ -65,7 +65,10 @@ class StoredCall:
     hung_up: bool = False
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":"))
+        # By hand rather than dataclasses.asdict, which deep-copies every value: this
+        # runs twice a turn.
+        fields = {name: getattr(self, name) for name in _FIELD_NAMES}
+        return json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
     def from_json(cls, text: str) -> StoredCall:
@@ -82,6 +85,9 @@ class StoredCall:
         return replace(self, version=self.version + 1, **changes)  # type: ignore[arg-type]
 
 
+_FIELD_NAMES = tuple(f.name for f in fields(StoredCall))
+
+
 class CallStore(Protocol):
     """Compare-and-set storage of call records, shared by every server process."""
 
@@ -93,9 +99,11 @@ class CallStore(Protocol):
         """Stores a new call; False (and nothing written) if the call id exists."""
         ...
 
-    async def replace(self, record: StoredCall) -> bool:
-        """Writes `record` if the stored one is at `record.version - 1`; False otherwise
-        (another process wrote first), and then nothing is written."""
+    async def replace(self, record: StoredCall) -> StoredCall | None:
+        """Writes `record` if the stored one is at `record.version - 1` and returns it as
+        stored (`hung_up` as the store has it: the status callback may have set it since
+        the record was read); None when another process wrote first, and then nothing
+        is written."""
         ...
 
     async def mark_hung_up(self, call_id: str) -> None:

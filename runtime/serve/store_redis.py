@@ -40,12 +40,13 @@ return 1
 """
 
 # KEYS[1] the call; ARGV expected version, new version, record, hung_up, ttl.
+# 0: not written; 1: written; 2: written, and the call has hung up.
 _REPLACE = """
 if redis.call('HGET', KEYS[1], 'version') ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'version', ARGV[2], 'record', ARGV[3])
 if ARGV[4] == '1' then redis.call('HSET', KEYS[1], 'hung_up', '1') end
 redis.call('EXPIRE', KEYS[1], ARGV[5])
-return 1
+return redis.call('HGET', KEYS[1], 'hung_up') == '1' and 2 or 1
 """
 
 # KEYS[1] the call; ARGV ttl. An unknown call stays unknown (no half-made hash).
@@ -102,7 +103,7 @@ class RedisStore:
         with self._reporting():
             return bool(await self._create(keys=[_key(record.call_id)], args=args))
 
-    async def replace(self, record: StoredCall) -> bool:
+    async def replace(self, record: StoredCall) -> StoredCall | None:
         args: list[str | int] = [
             record.version - 1,
             record.version,
@@ -111,7 +112,10 @@ class RedisStore:
             self._ttl,
         ]
         with self._reporting():
-            return bool(await self._replace(keys=[_key(record.call_id)], args=args))
+            written = await self._replace(keys=[_key(record.call_id)], args=args)
+        if not written:
+            return None
+        return dataclasses.replace(record, hung_up=written == 2)
 
     async def mark_hung_up(self, call_id: str) -> None:
         with self._reporting():

@@ -104,13 +104,13 @@ def test_creating_a_call_twice_is_refused_and_keeps_the_first(store_url: str) ->
 def test_replace_at_the_next_version_writes_the_record(store_url: str) -> None:
     ran = a_call().next_version(phase=Phase.RUNNING, turn=4, reply={"say": ["Thursday it is"]})
 
-    async def scenario(store: CallStore) -> tuple[bool, StoredCall | None]:
+    async def scenario(store: CallStore) -> tuple[StoredCall | None, StoredCall | None]:
         await store.create(a_call())
         return await store.replace(ran), await store.load("CA100")
 
     wrote, stored = with_store(store_url, scenario)
 
-    assert wrote
+    assert wrote == ran
     assert stored == ran
     assert stored.version == 2
 
@@ -121,19 +121,21 @@ def test_replace_from_a_stale_version_fails_and_writes_nothing(store_url: str) -
     stale = a_call().next_version(state="stale")
     skipping = winner.next_version().next_version(state="skips version 3")
 
-    async def scenario(store: CallStore) -> tuple[bool, bool, StoredCall | None]:
+    async def scenario(
+        store: CallStore,
+    ) -> tuple[StoredCall | None, StoredCall | None, StoredCall | None]:
         await store.create(a_call())
         assert await store.replace(winner)
         return await store.replace(stale), await store.replace(skipping), await store.load("CA100")
 
-    assert with_store(store_url, scenario) == (False, False, winner)
+    assert with_store(store_url, scenario) == (None, None, winner)
 
 
 def test_replace_of_an_unknown_call_fails_and_creates_nothing(store_url: str) -> None:
-    async def scenario(store: CallStore) -> tuple[bool, StoredCall | None]:
+    async def scenario(store: CallStore) -> tuple[StoredCall | None, StoredCall | None]:
         return await store.replace(a_call().next_version()), await store.load("CA100")
 
-    assert with_store(store_url, scenario) == (False, None)
+    assert with_store(store_url, scenario) == (None, None)
 
 
 def test_of_concurrent_replaces_of_one_version_exactly_one_wins(store_url: str) -> None:
@@ -142,7 +144,7 @@ def test_of_concurrent_replaces_of_one_version_exactly_one_wins(store_url: str) 
     async def scenario(store: CallStore) -> tuple[list[bool], StoredCall | None]:
         await store.create(a_call())
         results = await asyncio.gather(*(store.replace(record) for record in contenders))
-        return list(results), await store.load("CA100")
+        return [result is not None for result in results], await store.load("CA100")
 
     results, stored = with_store(store_url, scenario)
 
@@ -156,7 +158,9 @@ def test_mark_hung_up_keeps_the_version_so_the_running_turn_still_writes(store_u
     running = a_call(phase=Phase.RUNNING)
     finished = running.next_version(phase=Phase.WAITING, turn=4)
 
-    async def scenario(store: CallStore) -> tuple[StoredCall | None, bool, StoredCall | None]:
+    async def scenario(
+        store: CallStore,
+    ) -> tuple[StoredCall | None, StoredCall | None, StoredCall | None]:
         await store.create(running)
         await store.mark_hung_up("CA100")
         marked = await store.load("CA100")
@@ -165,7 +169,8 @@ def test_mark_hung_up_keeps_the_version_so_the_running_turn_still_writes(store_u
     marked, wrote, stored = with_store(store_url, scenario)
 
     assert marked == dataclasses.replace(running, hung_up=True)
-    assert wrote
+    # The writer learns from its write that the caller hung up meanwhile.
+    assert wrote == dataclasses.replace(finished, hung_up=True)
     assert stored == dataclasses.replace(finished, hung_up=True)
 
 
@@ -308,7 +313,7 @@ def test_sqlite_two_store_objects_on_one_file_see_one_winner(tmp_path: Path) -> 
             first.replace(a_call().next_version(state="first")),
             second.replace(a_call().next_version(state="second")),
         )
-        return list(replaced), await second.load("CA100")
+        return [result is not None for result in replaced], await second.load("CA100")
 
     try:
         replaced, stored = asyncio.run(scenario())
