@@ -1,4 +1,4 @@
-"""The `flowc` command: check, build, run, and lsp for editors.
+"""The `flowc` command: check, build, run, lsp for editors, call and deploy for servers.
 
 Exit status (LANGUAGE.md section 7): 0 clean (warnings allowed), 1 errors
 found, 2 usage or I/O error. Nothing here ever lets a traceback reach the user.
@@ -10,6 +10,12 @@ import argparse
 import sys
 from collections.abc import Sequence
 from typing import TextIO
+
+from flowc_runtime.serve.options import (
+    add_call_arguments,
+    add_deploy_arguments,
+    add_serve_options,
+)
 
 from . import __version__
 from .build import build_files, write_files
@@ -52,12 +58,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--flow", metavar="NAME", help="the flow calls start at (default: the first file's only)"
     )
-    # Imported here, not at the top: only `serve` needs the server's option list.
-    from flowc_runtime.serve.cli import add_serve_options
-
     add_serve_options(serve)
 
     commands.add_parser("lsp", help="serve editors: a language server on stdin/stdout")
+    call = commands.add_parser("call", help="place a test call to a server, as Twilio does")
+    add_call_arguments(call)
+    deploy = commands.add_parser("deploy", help="point a phone number at a server")
+    add_deploy_arguments(deploy)
     return parser
 
 
@@ -154,6 +161,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .lsp import serve
 
             return serve()
+        if args.command == "call":
+            from flowc_runtime.serve.phone import run_call_command
+
+            return run_call_command(args)
+        if args.command == "deploy":
+            from flowc_runtime.serve.deploy import run_deploy_command
+
+            return run_deploy_command(args)
     except InputError as exc:
         print(f"flowc: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -14,7 +14,7 @@ out, False for `no_answer`/`error`. The reason is in the event log.
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
 

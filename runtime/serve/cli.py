@@ -11,65 +11,31 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from types import FrameType
 
 from .builds import BuildArchive, BuildError
+from .options import STATE_FOLDER, add_serve_options
 from .settings import ServeConfig
 from .switchboard import Timing
 
 EXIT_OK = 0
 EXIT_USAGE = 2
-STATE_FOLDER = ".flowc"  # beside the served flow: the default store and build archive
 
 
 class ServeError(Exception):
     """The server cannot start as asked; the message says why and what to do."""
 
 
-def add_serve_options(parser: argparse.ArgumentParser) -> None:
-    """The options `flowc serve` and `flowc-serve` share."""
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    parser.add_argument("--port", type=int, default=8080, help="port to listen on")
-    parser.add_argument(
-        "--store",
-        metavar="URL",
-        help="call store: sqlite:PATH or redis://HOST:PORT/DB "
-        f"(default: sqlite:{STATE_FOLDER}/calls.db beside the flow)",
-    )
-    parser.add_argument(
-        "--public-url",
-        metavar="URL",
-        help="the base URL Twilio calls, when the server is behind a proxy or tunnel",
-    )
-    parser.add_argument("--log", metavar="FILE", help="append the calls' event log here")
-    parser.add_argument(
-        "--transport",
-        choices=("gather", "relay"),
-        default="gather",
-        help="gather: TwiML webhooks (default); relay: Twilio ConversationRelay over WebSocket",
-    )
-    parser.add_argument(
-        "--builds",
-        metavar="DIR",
-        help=f"archive of served builds (default: {STATE_FOLDER}/builds beside the flow)",
-    )
-    parser.add_argument(
-        "--workers", type=int, default=1, help="worker processes sharing the store"
-    )
-    parser.add_argument(
-        "--hold-after",
-        type=float,
-        default=Timing.hold_after,
-        metavar="SECONDS",
-        help="answer a webhook with a hold phrase when its turn runs longer than this",
-    )
-    parser.add_argument(
-        "--insecure-no-signature",
-        action="store_true",
-        help="accept requests without a valid X-Twilio-Signature (local experiments only)",
-    )
+class _Terminated(Exception):
+    """SIGTERM arrived: raised by `_on_sigterm` in the main thread."""
+
+
+def _on_sigterm(signum: int, frame: FrameType | None) -> None:
+    raise _Terminated()
 
 
 def config_from_args(
@@ -89,7 +55,11 @@ def config_from_args(
         raise ServeError("--workers must be at least 1 and --port from 1 to 65535")
     store = args.store or f"sqlite:{state / 'calls.db'}"
     if store.startswith("sqlite:"):
-        Path(store.removeprefix("sqlite:")).parent.mkdir(parents=True, exist_ok=True)
+        folder = Path(store.removeprefix("sqlite:")).parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ServeError(f"cannot create the folder {folder} of the store: {exc}") from exc
     return ServeConfig(
         build_dir=build_dir,
         flow=flow,
@@ -108,16 +78,17 @@ def config_from_args(
 def check_config(config: ServeConfig) -> str:
     """Loads the build once before serving, so a broken one fails at start; its fingerprint."""
     from ..config import ConfigError, services_from_env
+    from .app import calls_environ
     from .store import open_store
 
     try:
         open_store(config.store_url)
-        services_from_env()
+        services_from_env(calls_environ(os.environ))
     except (ValueError, ConfigError) as exc:
         raise ServeError(str(exc)) from exc
     sys.path[:0] = list(config.python_path)
     try:
-        build = BuildArchive(config.archive, config.module).add(config.build_dir)
+        build = BuildArchive(config.archive).add(config.build_dir)
         build.body(config.module, config.flow_name)
     except (BuildError, ValueError, OSError) as exc:
         raise ServeError(str(exc)) from exc
@@ -126,7 +97,21 @@ def check_config(config: ServeConfig) -> str:
 
 def serve(config: ServeConfig, host: str, port: int, workers: int = 1) -> int:
     """Runs uvicorn until it is stopped; with several workers, each builds the app from
-    the environment (`app_from_env`)."""
+    the environment (`app_from_env`).
+
+    uvicorn stops gracefully on SIGTERM and then raises the signal again, so that the
+    process would die of it; caught as `_Terminated`, the stop returns EXIT_OK and the
+    callers' clean-up (`flowc serve`'s temporary build folder) still runs."""
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        return _serve(config, host, port, workers)
+    except _Terminated:
+        return EXIT_OK
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _serve(config: ServeConfig, host: str, port: int, workers: int) -> int:
     import uvicorn
 
     from .app import create_app
@@ -140,7 +125,7 @@ def serve(config: ServeConfig, host: str, port: int, workers: int = 1) -> int:
         )
     print(
         f"flowc serve: {config.flow} (build {fingerprint}) on http://{host}:{port}, "
-        f"store {config.store_url}, transport {config.transport}",
+        f"store {_shown_store(config.store_url)}, transport {config.transport}",
         file=sys.stderr,
         flush=True,
     )
@@ -157,6 +142,15 @@ def serve(config: ServeConfig, host: str, port: int, workers: int = 1) -> int:
             log_level="warning",
         )
     return EXIT_OK
+
+
+def _shown_store(url: str) -> str:
+    """The store URL as the start-up line may show it: a Redis password taken out."""
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        from .store_redis import without_password
+
+        return without_password(url)
+    return url
 
 
 def build_parser() -> argparse.ArgumentParser:

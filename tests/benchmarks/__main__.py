@@ -12,6 +12,7 @@ BENCHMARKS = [
     "tests.benchmarks.bench_parse",
     "tests.benchmarks.bench_check",
     "tests.benchmarks.bench_services",
+    "tests.benchmarks.bench_serve",
 ]
 
 
