@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import IO
 
@@ -25,7 +25,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from ..config import close_services, services_from_env
+from ..config import TWILIO_VARIABLES, close_services, services_from_env
 from ..events import Event, JsonLinesSink
 from .builds import BuildArchive
 from .settings import ServeConfig
@@ -71,14 +71,14 @@ def create_app(config: ServeConfig) -> Starlette:
             yield
 
     async def healthz(request: Request) -> Response:
+        """200 when the store answers, else 503 saying why; both name the flow and build."""
         board = served().switchboard
+        health: dict[str, object] = {"flow": config.flow, "build": board.current.fingerprint}
         try:
             await board.store.load("healthz")
         except StoreUnavailable as exc:
-            return JSONResponse({"ok": False, "store": str(exc)}, status_code=503)
-        return JSONResponse(
-            {"ok": True, "flow": config.flow, "build": board.current.fingerprint}
-        )
+            return JSONResponse({"ok": False, **health, "store": str(exc)}, status_code=503)
+        return JSONResponse({"ok": True, **health})
 
     routes: list[BaseRoute] = [
         Route("/healthz", healthz, methods=["GET"]),
@@ -105,15 +105,27 @@ def app_from_env() -> Starlette:
 @contextlib.asynccontextmanager
 async def _serving(config: ServeConfig) -> AsyncIterator[Served]:
     sys.path[:0] = [folder for folder in config.python_path if folder not in sys.path]
-    archive = BuildArchive(config.archive, config.module)
+    archive = BuildArchive(config.archive)
     current = archive.add(config.build_dir)
     current.body(config.module, config.flow_name)  # fails now, not at the first call
     store = open_store(config.store_url)
-    services = services_from_env()
+    services = services_from_env(calls_environ(os.environ))
     with _log_stream(config.log_path) as stream:
         log = ServerLog(stream)
+        try:
+            await store.load("healthz")
+        except StoreUnavailable as exc:
+            # Served anyway: the store may come back, and /healthz says why it is down.
+            log.warn(f"WARNING: {exc}; webhooks are answered 503 until it answers")
         board = Switchboard(
-            store, archive, current, config.flow_name, services, [log], config.timing
+            store,
+            archive,
+            current,
+            config.flow,
+            services,
+            # No sink at all without --log: the driver then builds no events.
+            [log] if stream is not None else [],
+            config.timing,
         )
         try:
             yield Served(config, board, log)
@@ -121,6 +133,16 @@ async def _serving(config: ServeConfig) -> AsyncIterator[Served]:
             await board.close()
             await store.close()
             await close_services(services)
+
+
+def calls_environ(environ: Mapping[str, str]) -> Mapping[str, str]:
+    """The environment the calls' services read (and `env("NAME")`): `environ`, but a
+    TWILIO_AUTH_TOKEN set alone is the server's, for checking signatures, not half a
+    Twilio account for SMS (which then goes to the outbox)."""
+    others = [name for name in TWILIO_VARIABLES if name != "TWILIO_AUTH_TOKEN"]
+    if any((environ.get(name) or "").strip() for name in others):
+        return environ
+    return {name: value for name, value in environ.items() if name != "TWILIO_AUTH_TOKEN"}
 
 
 @contextlib.contextmanager

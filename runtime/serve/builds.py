@@ -68,21 +68,22 @@ def fingerprint(folder: Path) -> str:
 
 
 def _python_files(folder: Path) -> list[Path]:
+    """The modules of the build in `folder`; not those under a hidden folder, such as
+    the .flowc/builds archive that `flowc-serve DIR` keeps inside DIR by default."""
     return sorted(
-        path for path in folder.rglob("*.py") if "__pycache__" not in path.parts
+        path
+        for path in folder.rglob("*.py")
+        if "__pycache__" not in path.parts
+        and not any(part.startswith(".") for part in path.relative_to(folder).parts)
     )
 
 
 class BuildArchive:
-    """The builds a server can run, kept in `folder`/<fingerprint>/.
+    """The builds a server can run, kept in `folder`/<fingerprint>/ and imported whole
+    (every generated module of a build) on first use."""
 
-    `entry_module` is the generated module of the served flow; every build in
-    the archive is imported from it (it imports the modules of its actions).
-    """
-
-    def __init__(self, folder: Path, entry_module: str) -> None:
+    def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self.entry_module = entry_module
         self._loaded: dict[str, Build] = {}
 
     def add(self, built: Path) -> Build:
@@ -119,14 +120,14 @@ class BuildArchive:
 
     def _load(self, key: str) -> Build:
         folder = self.folder / key
-        build = Build(key, folder, _import_isolated(folder, self.entry_module))
+        build = Build(key, folder, _import_isolated(folder))
         self._loaded[key] = build
         return build
 
 
-def _import_isolated(folder: Path, entry_module: str) -> dict[str, ModuleType]:
-    """Imports `entry_module` from `folder` and takes every module of the folder back out
-    of `sys.modules`; returns them by name."""
+def _import_isolated(folder: Path) -> dict[str, ModuleType]:
+    """Imports every module in `folder` and takes them back out of `sys.modules`;
+    returns them by name."""
     clash = _top_level_clash(folder)
     if clash is not None:
         raise BuildError(
@@ -135,19 +136,30 @@ def _import_isolated(folder: Path, entry_module: str) -> dict[str, ModuleType]:
         )
     sys.path.insert(0, str(folder))
     importlib.invalidate_caches()
+    name = ""
     try:
-        importlib.import_module(entry_module)
+        for name in _module_names(folder):
+            importlib.import_module(name)
     except ImportError as exc:
-        raise BuildError(f"cannot load the flow module '{entry_module}': {exc}") from exc
+        raise BuildError(f"cannot load the flow module '{name}': {exc}") from exc
     # Importing runs the user's Python too, which may fail in any way.
     except (Exception, SystemExit) as exc:
-        raise BuildError(f"cannot load the flow module '{entry_module}': {exc!r}") from exc
+        raise BuildError(f"cannot load the flow module '{name}': {exc!r}") from exc
     finally:
         sys.path.remove(str(folder))
         taken = dict(_modules_from(folder))
         for name in taken:
             del sys.modules[name]
     return taken
+
+
+def _module_names(folder: Path) -> list[str]:
+    """`support.py` -> support, `lib/identity.py` -> lib.identity, `lib/__init__.py` -> lib."""
+    names = []
+    for path in _python_files(folder):
+        parts = path.relative_to(folder).with_suffix("").parts
+        names.append(".".join(parts[:-1] if parts[-1] == "__init__" else parts))
+    return names
 
 
 def _modules_from(folder: Path) -> Iterator[tuple[str, ModuleType]]:

@@ -48,7 +48,8 @@ class StoredCall:
     the same answer without running a step twice. `caller_input` is the input
     of the turn being run (RUNNING), so another process can take it over when
     the runner's lease lapses. `build` fingerprints the compiled program the
-    call started on (see builds.py). `hung_up` is set by the status callback
+    call started on (see builds.py) and `flow` names its flow as `MODULE:FLOW`.
+    `hung_up` is set by the status callback
     while another process runs a turn; the runner ends the call when it sees it.
     """
 

@@ -129,7 +129,7 @@ class Switchboard:
                 caller_input=self._input_json(record, given),
                 lease_until=time.time() + self.timing.lease,
             )
-            if await self.store.replace(claimed):
+            if await self.store.replace(claimed) is not None:
                 return await self._run(claimed, given, deadline)
 
     async def wait(self, call_id: str, turn: int) -> Reply:
@@ -209,7 +209,7 @@ class Switchboard:
                 return await self.wait(record.call_id, record.turn)
         if record.lease_until < time.time() and record.caller_input is not None:
             taken = record.next_version(lease_until=time.time() + self.timing.lease)
-            if await self.store.replace(taken):
+            if await self.store.replace(taken) is not None:
                 given = CallerInput.from_json(record.caller_input)
                 return await self._run(taken, given, time.monotonic() + self.timing.hold_after)
         return Reply((), Next.HOLD)
@@ -240,12 +240,14 @@ class Switchboard:
         try:
             result = await self._drive(record, channel)
             if result is None:
-                reply, phase, state = Reply((APOLOGY,), Next.HANG_UP), Phase.ENDED, None
+                # Through the channel, so that the webhook waiting for it hears it too.
+                await channel.say(APOLOGY)
+                await channel.hang_up()
+                phase, state = Phase.ENDED, None
             else:
-                reply = channel.reply()
                 phase = Phase.ENDED if result.outcome is not None else Phase.WAITING
                 state = result.state
-            await self._store_turn(record, reply, phase, state)
+            await self._store_turn(record, channel.reply(), phase, state)
         finally:
             running = self._running.get(record.call_id)
             if running is not None and running.turn == record.turn:
@@ -270,7 +272,8 @@ class Switchboard:
     async def _start_call(
         self, record: StoredCall, build: Build, channel: TurnChannel
     ) -> CallResult:
-        flow: Body = build.body(self.builds.entry_module, record.flow)
+        module, _, name = record.flow.partition(":")
+        flow: Body = build.body(module, name)
         numbers = record.caller_input or {}
         return await run_call(
             flow,
@@ -293,14 +296,15 @@ class Switchboard:
             caller_input=None,
             lease_until=0.0,
         )
-        if not await self._replace_retrying(done):
+        stored = await self._replace_retrying(done)
+        if stored is None:
             self._emit(record.call_id, "turn_lost", turn=record.turn, reason="taken over")
             return
-        latest = await self.store.load(record.call_id)
-        if phase is Phase.WAITING and latest is not None and latest.hung_up:
+        # The caller hung up while this turn ran in a process that had no channel for it.
+        if phase is Phase.WAITING and stored.hung_up:
             await self.turn(record.call_id, done.turn, HUNG_UP)
 
-    async def _replace_retrying(self, record: StoredCall) -> bool:
+    async def _replace_retrying(self, record: StoredCall) -> StoredCall | None:
         """Stores a finished turn, trying again for a moment if the store is unavailable:
         the turn has run, and losing its record would run it again on a retry."""
         for pause in STORE_RETRY_PAUSES:

@@ -44,23 +44,25 @@ Handler = Callable[[Request], Awaitable[Response]]
 
 def routes(served: Callable[[], Served]) -> list[BaseRoute]:
     return [
-        Route("/twilio/voice", _signed(served, _incoming), methods=["POST"]),
-        Route("/twilio/calls/{sid}/{turn:int}", _signed(served, _turn), methods=["POST"]),
-        Route("/twilio/calls/{sid}/{turn:int}/wait", _signed(served, _wait), methods=["POST"]),
-        Route("/twilio/status", _signed(served, _status), methods=["POST"]),
+        Route("/twilio/voice", signed(served, _incoming), methods=["POST"]),
+        Route("/twilio/calls/{sid}/{turn:int}", signed(served, _turn), methods=["POST"]),
+        Route("/twilio/calls/{sid}/{turn:int}/wait", signed(served, _wait), methods=["POST"]),
+        Route("/twilio/status", signed(served, status), methods=["POST"]),
     ]
 
 
 Webhook = Callable[["Served", Request, dict[str, str]], Awaitable[Response]]
 
 
-def _signed(served: Callable[[], Served], webhook: Webhook) -> Handler:
+def signed(served: Callable[[], Served], webhook: Webhook) -> Handler:
     """The handler with the form parsed and the signature checked first: a request that
     fails the check is answered 403 and changes nothing."""
 
     async def handle(request: Request) -> Response:
         context = served()
-        form = dict(parse_qsl((await request.body()).decode("utf-8", "replace")))
+        body = (await request.body()).decode("utf-8", "replace")
+        # Empty fields are kept: Twilio signs every field it sends (CallerCity=, ...).
+        form = dict(parse_qsl(body, keep_blank_values=True))
         refusal = signature_refusal(context, request, form)
         if refusal is not None:
             context.log.warn(f"refused {request.method} {request.url.path}: {refusal}")
@@ -131,7 +133,7 @@ async def _incoming(served: Served, request: Request, form: dict[str, str]) -> R
 
 async def _turn(served: Served, request: Request, form: dict[str, str]) -> Response:
     sid, turn = request.path_params["sid"], request.path_params["turn"]
-    refusal = _sid_mismatch(sid, form)
+    refusal = sid_mismatch(sid, form)
     if refusal is not None:
         return refusal
     reply = await served.switchboard.turn(sid, turn, caller_input(form))
@@ -140,21 +142,21 @@ async def _turn(served: Served, request: Request, form: dict[str, str]) -> Respo
 
 async def _wait(served: Served, request: Request, form: dict[str, str]) -> Response:
     sid, turn = request.path_params["sid"], request.path_params["turn"]
-    refusal = _sid_mismatch(sid, form)
+    refusal = sid_mismatch(sid, form)
     if refusal is not None:
         return refusal
     reply = await served.switchboard.wait(sid, turn)
     return twiml(reply, base_url(served, request), sid, turn)
 
 
-async def _status(served: Served, request: Request, form: dict[str, str]) -> Response:
+async def status(served: Served, request: Request, form: dict[str, str]) -> Response:
     sid = form.get("CallSid", "")
     if sid and form.get("CallStatus") in CALL_OVER:
         await served.switchboard.hang_up(sid)
     return Response(status_code=204)
 
 
-def _sid_mismatch(sid: str, form: dict[str, str]) -> Response | None:
+def sid_mismatch(sid: str, form: dict[str, str]) -> Response | None:
     if form.get("CallSid") != sid:
         return PlainTextResponse(
             f"the CallSid of the form is not the call of the URL ({sid})\n", status_code=400
