@@ -66,3 +66,29 @@ def test_the_api_key_is_never_printed_or_logged(demo: subprocess.CompletedProces
     assert demo.returncode == 0, demo.stdout + demo.stderr
     assert API_KEY not in demo.stdout + demo.stderr
     assert API_KEY not in EVENT_LOG.read_text()
+
+
+def test_the_demo_serves_the_flow_and_calls_it_as_twilio_would(
+    demo: subprocess.CompletedProcess[str],
+) -> None:
+    """The second half of the demo: `flowc serve` with signatures checked, `flowc call`
+    placing the call, and the messages the server sent read from its event log."""
+    assert demo.returncode == 0, demo.stdout + demo.stderr
+    served = demo.stdout.split("flowc call places the call", 1)[1].splitlines()
+    expected_in_order = [
+        "agent: Thank you for calling Smith and Partners.",
+        "caller: John Roe",
+        "caller: March 15th 2030 at 10 AM",
+        "agent: I found two slots: Friday 15 March at 10:00 and Friday 15 March at 11:00.",
+        "caller: The 11 AM one, please",
+        "agent: Your consultation is booked. Goodbye!",
+        "end: ended",
+        "run_demo: the server sent sms to +15550001111: "
+        "Your consultation is confirmed: https://meet.example.com/bk-0002",
+        "run_demo: the server sent email to assistant@smithlaw.example: "
+        "Call from +15550001111: ended",
+    ]
+    positions = [served.index(line) for line in expected_in_order]
+    assert positions == sorted(positions), demo.stdout
+    assert "flowc call exited with status 0" in demo.stdout
+    assert API_KEY not in (PROJECT / "build" / "demo" / "calls.db").read_bytes().decode("latin-1")
