@@ -99,18 +99,22 @@ class Switchboard:
     # ---------------------------------------------------------------- webhooks
 
     async def start(self, call_id: str, caller: str, callee: str) -> Reply:
-        """The incoming call: stores it at turn 0 on the current build and runs turn 0."""
+        """The incoming call: stores it on the current build, already claimed for turn 0
+        (so that it costs one write, not two), and runs turn 0."""
+        deadline = time.monotonic() + self.timing.hold_after
         record = StoredCall(
             call_id,
             version=1,
             turn=0,
-            phase=Phase.WAITING,
+            phase=Phase.RUNNING,
             build=self.current.fingerprint,
             flow=self.flow,
             caller_input={"kind": InputKind.START.value, "caller": caller, "callee": callee},
+            lease_until=time.time() + self.timing.lease,
         )
-        # False: a retried first webhook, which `turn` answers like any retry.
-        await self.store.create(record)
+        if await self.store.create(record):
+            return await self._run(record, START, deadline)
+        # A retried first webhook, answered like any retry.
         return await self.turn(call_id, 0, START)
 
     async def turn(self, call_id: str, turn: int, given: CallerInput) -> Reply:
@@ -126,7 +130,7 @@ class Switchboard:
                 return await self._join(record, deadline)
             claimed = record.next_version(
                 phase=Phase.RUNNING,
-                caller_input=self._input_json(record, given),
+                caller_input=given.to_json(),
                 lease_until=time.time() + self.timing.lease,
             )
             if await self.store.replace(claimed) is not None:
@@ -182,13 +186,6 @@ class Switchboard:
         if record.reply is not None and turn == record.turn - 1:
             return Reply.from_json(record.reply)
         return Reply((), Next.HANG_UP if record.phase is Phase.ENDED else Next.NOTHING)
-
-    def _input_json(self, record: StoredCall, given: CallerInput) -> dict[str, JSON]:
-        """The input kept on the record while the turn runs; the first turn's keeps the
-        caller and callee numbers the incoming call brought."""
-        if given.kind is InputKind.START and record.caller_input is not None:
-            return dict(record.caller_input)
-        return given.to_json()
 
     async def _run(self, record: StoredCall, given: CallerInput, deadline: float) -> Reply:
         channel = TurnChannel(given)

@@ -7,6 +7,10 @@ against a floor, both over real HTTP on 127.0.0.1, in the same run.
 - floor: a bare Starlette endpoint on the same uvicorn that does one SQLite read
   and one SQLite write per request (the same WAL settings) and answers a
   fixed TwiML document: what any durable webhook server pays at least.
+- floor+twilio: the floor that also does what the Twilio protocol asks of every
+  server: it checks the request's signature and writes its TwiML with the twilio
+  package, as flowc does. flowc's cost beyond it is the runtime's own: the
+  call store's compare-and-set, resuming the call, running its steps.
 
 CALLS simulated calls run at once, each a keep-alive connection that posts the
 incoming call, TURNS answers and a last "stop", signed like Twilio. The client
@@ -62,15 +66,19 @@ flow Bench {
 """
 
 FLOOR_APP = textwrap.dedent(
-    """
+    '''
     import sqlite3, sys
     from urllib.parse import parse_qsl
     from starlette.applications import Starlette
     from starlette.responses import Response
     from starlette.routing import Route
+    from twilio.request_validator import RequestValidator
+    from twilio.twiml.voice_response import Gather, VoiceResponse
     import uvicorn
 
-    db = sqlite3.connect(sys.argv[2], check_same_thread=False, isolation_level=None)
+    port, path, protocol = int(sys.argv[1]), sys.argv[2], sys.argv[3] == "twilio"
+    validator = RequestValidator(sys.argv[4])
+    db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=NORMAL")
     db.execute("CREATE TABLE IF NOT EXISTS calls (id TEXT PRIMARY KEY, record TEXT)")
@@ -79,18 +87,29 @@ FLOOR_APP = textwrap.dedent(
         'input="speech dtmf"><Say>Say anything, or stop.</Say></Gather></Response>'
     )
 
+    def twiml(url):
+        response = VoiceResponse()
+        gather = Gather(input="speech dtmf", action=url, method="POST")
+        gather.say("Say anything, or stop.")
+        response.append(gather)
+        return str(response)
+
     async def turn(request):
-        form = dict(parse_qsl((await request.body()).decode()))
+        form = dict(parse_qsl((await request.body()).decode(), keep_blank_values=True))
+        if protocol and not validator.validate(
+            str(request.url), form, request.headers.get("X-Twilio-Signature", "")
+        ):
+            return Response("forbidden", status_code=403)
         sid = form["CallSid"]
         row = db.execute("SELECT record FROM calls WHERE id = ?", (sid,)).fetchone()
         record = (row[0] if row else "") + form.get("SpeechResult", "")[:1]
         db.execute("INSERT OR REPLACE INTO calls VALUES (?, ?)", (sid, record))
-        return Response(TWIML, media_type="application/xml")
+        body = twiml(str(request.url) + "/next") if protocol else TWIML
+        return Response(body, media_type="application/xml")
 
-    app = Starlette(routes=[Route("/{path:path}", turn, methods=["POST"]),
-                            Route("/healthz", lambda r: Response("ok"))])
-    uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning")
-    """
+    app = Starlette(routes=[Route("/{path:path}", turn, methods=["POST"])])
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+    '''
 )
 
 
@@ -264,38 +283,39 @@ def main() -> None:
         out = build_bench_flow(folder)
         floor_script = folder / "floor.py"
         floor_script.write_text(FLOOR_APP, encoding="utf-8")
-        floor_port, flowc_port = free_port(), free_port()
-        floor = measure(
-            [sys.executable, str(floor_script), str(floor_port), str(folder / "floor.db")],
-            floor_port,
-            floor_path,
-        )
+        flowc_port = free_port()
+        floors = {
+            name: measure(
+                [sys.executable, str(floor_script), str(port), str(folder / f"{name}.db"),
+                 protocol, TOKEN],
+                port,
+                floor_path,
+            )
+            for name, protocol, port in (
+                ("floor", "bare", free_port()),
+                ("floor+twilio", "twilio", free_port()),
+            )
+        }  # fmt: skip
         flowc = measure(
             [
-                sys.executable,
-                "-m",
-                "flowc_runtime.serve.cli",
-                str(out),
-                "--flow",
-                "bench:Bench",
-                "--port",
-                str(flowc_port),
-                "--store",
-                f"sqlite:{folder / 'calls.db'}",
+                sys.executable, "-m", "flowc_runtime.serve.cli", str(out),
+                "--flow", "bench:Bench", "--port", str(flowc_port),
+                "--store", f"sqlite:{folder / 'calls.db'}",
             ],
             flowc_port,
             flowc_path,
-        )
-    cost = {
-        name: run[0].report()["server_cpu_ms_per_turn"]
-        for name, run in (("floor", floor), ("flowc", flowc))
-    }
+        )  # fmt: skip
+    runs = {**floors, "flowc": flowc}
+    cost = {name: run[0].report()["server_cpu_ms_per_turn"] for name, run in runs.items()}
     report = {
         "concurrent_calls": CALLS,
-        "saturation": {"floor": floor[0].report(), "flowc": flowc[0].report()},
-        "calls": {"floor": floor[1].report(), "flowc": flowc[1].report()},
-        "server_cpu_per_turn_ratio": round(cost["flowc"] / cost["floor"], 2),
-        "targets": {"server_cpu_per_turn_ratio": 2.0, "calls_flowc_p99_ms": 50},
+        "saturation": {name: run[0].report() for name, run in runs.items()},
+        "calls": {name: run[1].report() for name, run in runs.items()},
+        "server_cpu_per_turn_ratio": {
+            "flowc/floor": round(cost["flowc"] / cost["floor"], 2),
+            "flowc/floor+twilio": round(cost["flowc"] / cost["floor+twilio"], 2),
+        },
+        "targets": {"flowc/floor": 2.0, "calls_flowc_p99_ms": 50},
     }
     print(json.dumps(report, indent=2))
 
