@@ -8,7 +8,10 @@ worker processes (`uvicorn flowc_runtime.serve.app:app_from_env --factory
 any of them can take any turn of any call.
 
 Routes: the transport's (twilio_voice.py: `POST /twilio/voice`, the turns, the
-status callback; relay.py adds the ConversationRelay socket) and `GET /healthz`.
+status callback; relay.py adds the ConversationRelay socket) and `GET /healthz`
+(the flow and build; 200, or 503 with the reason while the store cannot be
+reached). A store that is down at start is a warning, not a failure: the app
+serves, and webhooks are answered 503 until the store is back.
 """
 
 from __future__ import annotations
