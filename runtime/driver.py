@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import re
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -257,7 +258,8 @@ def state_json(call: Call) -> str:
 
     A variable that holds the value of a secret environment variable (an API
     key read with `env("NAME")`) is stored as a reference to that variable and
-    read again on resume, so the store never holds it. Other secret values
+    read again on resume, so the store never holds it; within a longer value (a
+    "Bearer {{key}}" text, a record) it is stored as a reference too. Other secret values
     (secret inputs) are stored, and listed so the resumed call keeps masking them.
     """
     env_names = _secret_env_values(call.frames[0].body, call.services)
@@ -292,12 +294,24 @@ def _frame_state(call: Call, frame: Frame, env_names: dict[str, str]) -> JSON:
         for name, value in frame.vars.items()
         if isinstance(value, str) and value in env_names
     }
+    # A value that holds a secret inside it ("Bearer {{key}}", a record with the key
+    # in it) is stored with a reference in the secret's place (see `_env_marker`).
+    stored: dict[str, JSON] = {}
+    env_parts: list[JSON] = []
+    for name, value in frame.vars.items():
+        if name in from_env:
+            continue
+        hidden = _hide_env_values(value, env_names) if env_names else value
+        if hidden != value:
+            env_parts.append(name)
+        stored[name] = hidden
     return {
         "module": frame.body.module,
         "body": frame.body.name,
         "step": frame.index,
-        "vars": {name: value for name, value in frame.vars.items() if name not in from_env},
+        "vars": stored,
         "env_vars": dict(from_env),
+        "env_parts": env_parts,
         "secret_vars": [
             name
             for name, value in frame.vars.items()
@@ -306,6 +320,59 @@ def _frame_state(call: Call, frame: Frame, env_names: dict[str, str]) -> JSON:
         "variable": frame.variable,
         "returns": dict(frame.returns),
     }
+
+
+def _env_marker(name: str) -> str:
+    """What stands for the value of the secret environment variable `name` inside a
+    stored string (NUL characters, which no text of a flow or a caller holds)."""
+    return f"\0env:{name}\0"
+
+
+_ENV_MARKER = re.compile("\0env:([^\0]*)\0")
+
+
+def _hide_env_values(value: JSON, env_names: dict[str, str]) -> JSON:
+    """`value` with each secret environment value in its strings (at any depth, keys
+    too) replaced by its `_env_marker`."""
+    if isinstance(value, str):
+        for secret in sorted(env_names, key=len, reverse=True):
+            if secret in value:
+                value = value.replace(secret, _env_marker(env_names[secret]))
+        return value
+    if isinstance(value, list):
+        return [_hide_env_values(item, env_names) for item in value]
+    if isinstance(value, dict):
+        return {
+            str(_hide_env_values(key, env_names)): _hide_env_values(item, env_names)
+            for key, item in value.items()
+        }
+    return value
+
+
+def _restore_env_values(value: JSON, services: Services, body_name: str) -> JSON:
+    """The inverse of `_hide_env_values`: each marker replaced by the variable's value."""
+    if isinstance(value, str):
+
+        def value_of(match: re.Match[str]) -> str:
+            env_value = services.env(match.group(1))
+            if env_value is None:
+                raise StateError(
+                    f"the environment variable {match.group(1)} that '{body_name}' read "
+                    "is no longer set"
+                )
+            return env_value
+
+        return _ENV_MARKER.sub(value_of, value)
+    if isinstance(value, list):
+        return [_restore_env_values(item, services, body_name) for item in value]
+    if isinstance(value, dict):
+        return {
+            str(_restore_env_values(key, services, body_name)): _restore_env_values(
+                item, services, body_name
+            )
+            for key, item in value.items()
+        }
+    return value
 
 
 def load_state(
@@ -362,6 +429,11 @@ def _load_frame(item: dict[str, JSON], find: BodyFinder, services: Services) -> 
                 f"the environment variable {env_name} that '{body_name}' read is no longer set"
             )
         variables[name] = value
+    env_parts = item.get("env_parts", [])  # absent in states stored before it existed
+    if not isinstance(env_parts, list):
+        raise StateError("malformed call state: env_parts must be a list")
+    for part in env_parts:
+        variables[str(part)] = _restore_env_values(variables[str(part)], services, body_name)
     index = item["step"]
     if not isinstance(index, int) or not 0 <= index < len(body.steps):
         raise StateError(f"step {index!r} does not exist in '{body_name}'")

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import sys
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -48,7 +49,13 @@ class ServerLog:
             self._lines.emit(event)
 
     def warn(self, message: str) -> None:
-        print(f"flowc serve: {message}", file=sys.stderr, flush=True)
+        # Control characters escaped: a refused request's path is the sender's, and must
+        # not forge lines or drive the operator's terminal.
+        shown = _CONTROL.sub(lambda match: repr(match.group())[1:-1], message)
+        print(f"flowc serve: {shown}", file=sys.stderr, flush=True)
+
+
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
 @dataclass
@@ -129,6 +136,7 @@ async def _serving(config: ServeConfig) -> AsyncIterator[Served]:
             # No sink at all without --log: the driver then builds no events.
             [log] if stream is not None else [],
             config.timing,
+            warn=log.warn,
         )
         try:
             yield Served(config, board, log)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import socket
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,6 +25,8 @@ from .switchboard import Timing
 
 EXIT_OK = 0
 EXIT_USAGE = 2
+# Twilio gives up on a webhook that has not answered after this many seconds.
+TWILIO_WEBHOOK_SECONDS = 15
 
 
 class ServeError(Exception):
@@ -44,7 +47,8 @@ def config_from_args(
     """The server's config from the shared options; `beside` is the folder of the
     served flow, where the store and the archive go unless the options say otherwise."""
     state = beside / STATE_FOLDER
-    token = os.environ.get("TWILIO_AUTH_TOKEN") or None
+    # A token pasted with a newline or spaces would fail every signature.
+    token = (os.environ.get("TWILIO_AUTH_TOKEN") or "").strip() or None
     if token is None and not args.insecure_no_signature:
         raise ServeError(
             "TWILIO_AUTH_TOKEN is not set, so Twilio's request signatures cannot be checked; "
@@ -53,6 +57,16 @@ def config_from_args(
         )
     if args.workers < 1 or not 0 < args.port < 65536:
         raise ServeError("--workers must be at least 1 and --port from 1 to 65535")
+    if not 0 < args.hold_after < TWILIO_WEBHOOK_SECONDS:
+        raise ServeError(
+            f"--hold-after must be above 0 and below {TWILIO_WEBHOOK_SECONDS} seconds, "
+            "Twilio's limit for a webhook's answer"
+        )
+    if args.public_url is not None and not args.public_url.startswith(("https://", "http://")):
+        raise ServeError(
+            f"--public-url must be an absolute URL such as https://calls.example.com, "
+            f"not {args.public_url!r}"
+        )
     store = args.store or f"sqlite:{state / 'calls.db'}"
     if store.startswith("sqlite:"):
         folder = Path(store.removeprefix("sqlite:")).parent
@@ -117,6 +131,7 @@ def _serve(config: ServeConfig, host: str, port: int, workers: int) -> int:
     from .app import create_app
 
     fingerprint = check_config(config)
+    _check_address(host, port)
     if not config.check_signatures:
         print(
             "flowc serve: WARNING: --insecure-no-signature: requests are not checked "
@@ -142,6 +157,20 @@ def _serve(config: ServeConfig, host: str, port: int, workers: int) -> int:
             log_level="warning",
         )
     return EXIT_OK
+
+
+def _check_address(host: str, port: int) -> None:
+    """Fails with a clear message when the server could not listen at host:port (a port in
+    use, an address not of this machine), before anything says it is serving there."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+            probe.bind(address)
+    except OSError as exc:
+        raise ServeError(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc} (use --host/--port)"
+        ) from exc
 
 
 def _shown_store(url: str) -> str:

@@ -79,7 +79,15 @@ from ..services import JSON, Question
 from .store import StoreUnavailable
 from .switchboard import HOLD_PHRASE, StaleTurn, UnknownCall
 from .turns import CallerInput, InputKind, Next, Reply
-from .twilio_voice import base_url, caller_input, sid_mismatch, signed, status
+from .twilio_voice import (
+    bad_call_sid,
+    base_url,
+    caller_input,
+    sid_mismatch,
+    signed,
+    status,
+    twiml_response,
+)
 
 if TYPE_CHECKING:
     from .app import Served
@@ -150,8 +158,9 @@ class _Handoff:
 async def _incoming(served: Served, request: Request, form: dict[str, str]) -> Response:
     """The incoming call is connected to a session; the session starts the call."""
     sid = form.get("CallSid", "")
-    if not sid:
-        return PlainTextResponse("the request has no CallSid\n", status_code=400)
+    refusal = bad_call_sid(sid)
+    if refusal is not None:
+        return refusal
     response = VoiceResponse()
     _connect(response, base_url(served, request), sid, None)
     return _twiml(response)
@@ -250,7 +259,7 @@ def _socket_base(base: str) -> str:
 
 
 def _twiml(response: VoiceResponse) -> Response:
-    return Response(str(response), media_type="application/xml")
+    return twiml_response(response)
 
 
 # ------------------------------------------------------------------- the socket

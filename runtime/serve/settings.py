@@ -74,7 +74,7 @@ class ServeConfig:
             store_url=data["store_url"],
             archive=Path(data["archive"]),
             public_url=data["public_url"],
-            auth_token=environ.get("TWILIO_AUTH_TOKEN") or None,
+            auth_token=(environ.get("TWILIO_AUTH_TOKEN") or "").strip() or None,
             check_signatures=data["check_signatures"],
             transport=data["transport"],
             log_path=data["log_path"],

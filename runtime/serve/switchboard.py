@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from ..driver import CallResult, StateError, resume_call, run_call
@@ -86,6 +86,7 @@ class Switchboard:
         services: Services,
         sinks: Iterable[EventSink] = (),
         timing: Timing = Timing(),
+        warn: Callable[[str], None] | None = None,
     ) -> None:
         self.store = store
         self.builds = builds
@@ -94,6 +95,8 @@ class Switchboard:
         self.services = services
         self.sinks = list(sinks)
         self.timing = timing
+        # A line for the operator (standard error), for what must be seen without --log.
+        self.warn = warn
         self._running: dict[str, _Running] = {}
 
     # ---------------------------------------------------------------- webhooks
@@ -152,19 +155,31 @@ class Switchboard:
 
     async def hang_up(self, call_id: str) -> None:
         """The status callback says the call is over: a call still waiting for the caller
-        ends as a hang-up (`after call` runs once); a running turn is told to end it."""
+        ends as a hang-up (`after call` runs once); a running turn, and one that wins the
+        race to claim the waiting call, is told to end it."""
         record = await self.store.load(call_id)
         if record is None or record.phase is Phase.ENDED:
             return
-        if record.phase is Phase.WAITING:
-            await self.turn(call_id, record.turn, HUNG_UP)
-            return
-        # The flag in the store reaches a runner in another process, and one that
-        # stores its turn as WAITING right now; the channel's, a runner here mid-turn.
+        # The flag first, whatever the phase: it reaches a runner in another process, and
+        # one that claims the waiting call before the hang-up below does (a caller turn
+        # and the status callback at once), when it stores its turn as WAITING; the
+        # channel's, a runner here mid-turn.
         await self.store.mark_hung_up(call_id)
         running = self._running.get(call_id)
         if running is not None:
             running.channel.caller_gone = True
+        # Read again after the flag: a turn seen running now stores after it, so sees it.
+        record = await self.store.load(call_id)
+        while record is not None and record.phase is Phase.WAITING:
+            claimed = record.next_version(
+                phase=Phase.RUNNING,
+                caller_input=HUNG_UP.to_json(),
+                lease_until=time.time() + self.timing.lease,
+            )
+            if await self.store.replace(claimed) is not None:
+                await self._run(claimed, HUNG_UP, time.monotonic() + self.timing.hold_after)
+                return
+            record = await self.store.load(call_id)  # a turn was claimed or stored meanwhile
 
     async def close(self) -> None:
         """Lets the turns still running here finish (a graceful stop loses no turn)."""
@@ -252,11 +267,13 @@ class Switchboard:
 
     async def _drive(self, record: StoredCall, channel: TurnChannel) -> CallResult | None:
         """Runs the call's steps on its own build; None when the call cannot continue."""
-        build = self.builds.get(record.build)
-        if build is None:
-            self._abandon(record, f"its build {record.build} is no longer in the archive")
-            return None
         try:
+            # A build in the archive that no longer imports (an edited or half-deleted
+            # folder) is a BuildError: the call ends as for a missing build.
+            build = self.builds.get(record.build)
+            if build is None:
+                self._abandon(record, f"its build {record.build} is no longer in the archive")
+                return None
             if record.state is None:
                 return await self._start_call(record, build, channel)
             return await resume_call(
@@ -314,6 +331,8 @@ class Switchboard:
 
     def _abandon(self, record: StoredCall, reason: str) -> None:
         self._emit(record.call_id, "call_abandoned", build=record.build, reason=reason)
+        if self.warn is not None:
+            self.warn(f"call {record.call_id} ends with an apology: {reason}")
 
     def _emit(self, call_id: str, kind: str, **fields: JSON) -> None:
         event: Event = {"event": kind, "call": call_id, "at": self.services.clock().isoformat()}

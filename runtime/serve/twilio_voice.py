@@ -20,6 +20,7 @@ the dial went.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl
@@ -39,6 +40,13 @@ if TYPE_CHECKING:
 
 # CallStatus values of a status callback that mean the call is over.
 CALL_OVER = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
+# The characters XML 1.0 has no place for (the markup itself never holds them).
+NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+CHARACTER_REFERENCE = re.compile("&#([0-9]+);")
+# Twilio's webhooks are a few kilobytes of form fields.
+MAX_BODY_BYTES = 256 * 1024
+# What a CallSid may be: it goes into the turn URLs (and the store's keys) as it is.
+CALL_SID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 Handler = Callable[[Request], Awaitable[Response]]
 
 
@@ -60,7 +68,13 @@ def signed(served: Callable[[], Served], webhook: Webhook) -> Handler:
 
     async def handle(request: Request) -> Response:
         context = served()
-        body = (await request.body()).decode("utf-8", "replace")
+        raw = await _body(request)
+        if raw is None:
+            context.log.warn(f"refused {request.method} {request.url.path}: a body too large")
+            return PlainTextResponse(
+                f"a webhook's body is at most {MAX_BODY_BYTES} bytes\n", status_code=413
+            )
+        body = raw.decode("utf-8", "replace")
         # Empty fields are kept: Twilio signs every field it sends (CallerCity=, ...).
         form = dict(parse_qsl(body, keep_blank_values=True))
         refusal = signature_refusal(context, request, form)
@@ -85,6 +99,21 @@ def signed(served: Callable[[], Served], webhook: Webhook) -> Handler:
             )
 
     return handle
+
+
+async def _body(request: Request) -> bytes | None:
+    """The request's body, or None once it is longer than MAX_BODY_BYTES: a body is read
+    before its signature can be checked, so an unsigned one must not fill the memory."""
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > MAX_BODY_BYTES:
+        return None
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def signature_refusal(served: Served, request: Request, form: dict[str, str]) -> str | None:
@@ -124,8 +153,9 @@ def base_url(served: Served, request: Request) -> str:
 
 async def _incoming(served: Served, request: Request, form: dict[str, str]) -> Response:
     sid = form.get("CallSid", "")
-    if not sid:
-        return PlainTextResponse("the request has no CallSid\n", status_code=400)
+    refusal = bad_call_sid(sid)
+    if refusal is not None:
+        return refusal
     board = served.switchboard
     reply = await board.start(sid, form.get("From", ""), form.get("To", ""))
     return twiml(reply, base_url(served, request), sid, 0)
@@ -154,6 +184,19 @@ async def status(served: Served, request: Request, form: dict[str, str]) -> Resp
     if sid and form.get("CallStatus") in CALL_OVER:
         await served.switchboard.hang_up(sid)
     return Response(status_code=204)
+
+
+def bad_call_sid(sid: str) -> Response | None:
+    """400 for an incoming call without a CallSid, or with one that cannot be a path
+    segment of the turn URLs (Twilio's are CA and 32 hex digits)."""
+    if not sid:
+        return PlainTextResponse("the request has no CallSid\n", status_code=400)
+    if CALL_SID.fullmatch(sid) is None:
+        return PlainTextResponse(
+            f"the CallSid {sid[:80]!r} is not a call SID (letters, digits, - and _ only)\n",
+            status_code=400,
+        )
+    return None
 
 
 def sid_mismatch(sid: str, form: dict[str, str]) -> Response | None:
@@ -196,7 +239,20 @@ def twiml(reply: Reply, base: str, sid: str, turn: int) -> Response:
         _say_all(response, says)
         if reply.next is Next.HANG_UP:
             response.hangup()
-    return Response(str(response), media_type="application/xml")
+    return twiml_response(response)
+
+
+def twiml_response(response: VoiceResponse) -> Response:
+    """The TwiML document, without the characters XML 1.0 does not allow (control
+    characters in an API's data said by `talk`), which would make Twilio refuse it all."""
+    text = NOT_IN_XML.sub("", str(response))
+    # A lone surrogate (JSON allows "\ud800") is written as a character reference.
+    text = CHARACTER_REFERENCE.sub(_valid_reference, text)
+    return Response(text, media_type="application/xml")
+
+
+def _valid_reference(match: re.Match[str]) -> str:
+    return "" if 0xD800 <= int(match.group(1)) <= 0xDFFF else match.group(0)
 
 
 def _say_all(response: VoiceResponse, says: Sequence[str]) -> None:
