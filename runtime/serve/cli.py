@@ -27,6 +27,8 @@ EXIT_OK = 0
 EXIT_USAGE = 2
 # Twilio gives up on a webhook that has not answered after this many seconds.
 TWILIO_WEBHOOK_SECONDS = 15
+# A lease renewed every third of it must survive a moment's pause of the event loop.
+MIN_LEASE_SECONDS = 3.0
 
 
 class ServeError(Exception):
@@ -62,6 +64,8 @@ def config_from_args(
             f"--hold-after must be above 0 and below {TWILIO_WEBHOOK_SECONDS} seconds, "
             "Twilio's limit for a webhook's answer"
         )
+    if args.lease < MIN_LEASE_SECONDS:
+        raise ServeError(f"--lease must be at least {MIN_LEASE_SECONDS} seconds")
     if args.public_url is not None and not args.public_url.startswith(("https://", "http://")):
         raise ServeError(
             f"--public-url must be an absolute URL such as https://calls.example.com, "
@@ -85,7 +89,7 @@ def config_from_args(
         transport=args.transport,
         log_path=args.log,
         python_path=tuple(python_path),
-        timing=Timing(hold_after=args.hold_after),
+        timing=Timing(hold_after=args.hold_after, lease=args.lease),
     )
 
 

@@ -54,6 +54,14 @@ def add_serve_options(parser: argparse.ArgumentParser) -> None:
         help="answer a webhook with a hold phrase when its turn runs longer than this",
     )
     parser.add_argument(
+        "--lease",
+        type=float,
+        default=Timing.lease,
+        metavar="SECONDS",
+        help="how long a turn's claim outlives a server that died running it, before "
+        "another server takes the turn over",
+    )
+    parser.add_argument(
         "--insecure-no-signature",
         action="store_true",
         help="accept requests without a valid X-Twilio-Signature (local experiments only)",

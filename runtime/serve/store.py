@@ -111,6 +111,11 @@ class CallStore(Protocol):
         """Sets `hung_up` without a new version, so a running turn's write still lands."""
         ...
 
+    async def renew(self, record: StoredCall) -> bool:
+        """Writes `record` over the stored one of the same version, without a new version
+        (a running turn extending its lease); False when the record has moved on."""
+        ...
+
     async def close(self) -> None: ...
 
 

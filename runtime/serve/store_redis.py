@@ -50,6 +50,14 @@ return redis.call('HGET', KEYS[1], 'hung_up') == '1' and 2 or 1
 """
 
 # KEYS[1] the call; ARGV ttl. An unknown call stays unknown (no half-made hash).
+# KEYS[1] the call; ARGV version, record, ttl.
+_RENEW = """
+if redis.call('HGET', KEYS[1], 'version') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'record', ARGV[2])
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+return 1
+"""
+
 _MARK_HUNG_UP = """
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('HSET', KEYS[1], 'hung_up', '1')
@@ -84,6 +92,7 @@ class RedisStore:
         self._create = self._redis.register_script(_CREATE)
         self._replace = self._redis.register_script(_REPLACE)
         self._mark_hung_up = self._redis.register_script(_MARK_HUNG_UP)
+        self._renew = self._redis.register_script(_RENEW)
 
     async def load(self, call_id: str) -> StoredCall | None:
         with self._reporting():
@@ -120,6 +129,11 @@ class RedisStore:
     async def mark_hung_up(self, call_id: str) -> None:
         with self._reporting():
             await self._mark_hung_up(keys=[_key(call_id)], args=[self._ttl])
+
+    async def renew(self, record: StoredCall) -> bool:
+        args: list[str | int] = [record.version, record.to_json(), self._ttl]
+        with self._reporting():
+            return bool(await self._renew(keys=[_key(record.call_id)], args=args))
 
     async def close(self) -> None:
         """Closes the client and its connection pool."""

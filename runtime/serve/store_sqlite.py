@@ -116,6 +116,12 @@ class SqliteStore:
             "UPDATE calls SET hung_up = 1, updated = ? WHERE id = ?", (time.time(), call_id)
         )
 
+    async def renew(self, record: StoredCall) -> bool:
+        return await self._write(
+            "UPDATE calls SET record = ?, updated = ? WHERE id = ? AND version = ?",
+            (record.to_json(), time.time(), record.call_id, record.version),
+        )
+
     async def close(self) -> None:
         """Closes the connections, the worker's on its own thread, then ends that thread."""
         if self._fast is not None:

@@ -24,6 +24,7 @@ of it runs.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -63,10 +64,16 @@ class UnknownCall(Exception):
 class Timing:
     """`hold_after`: seconds a webhook waits for its turn before answering with a hold
     (Twilio gives up on a webhook after 15 s); `lease`: seconds a process's claim on a
-    running turn lasts before another process may take the turn over."""
+    running turn lasts before another process may take the turn over. The runner
+    renews its lease every third of that while the turn runs, so only a process that
+    died (or lost the store for that long) lets it lapse."""
 
     hold_after: float = 8.0
-    lease: float = 120.0
+    lease: float = 15.0
+
+    @property
+    def renew_every(self) -> float:
+        return self.lease / 3
 
 
 @dataclass
@@ -98,6 +105,8 @@ class Switchboard:
         # A line for the operator (standard error), for what must be seen without --log.
         self.warn = warn
         self._running: dict[str, _Running] = {}
+        # Hang-ups waiting for another process's lease to lapse (_end_when_lease_lapses).
+        self._watching: set[asyncio.Task[None]] = set()
 
     # ---------------------------------------------------------------- webhooks
 
@@ -170,6 +179,9 @@ class Switchboard:
             running.channel.caller_gone = True
         # Read again after the flag: a turn seen running now stores after it, so sees it.
         record = await self.store.load(call_id)
+        if record is not None and record.phase is Phase.RUNNING and running is None:
+            self._end_when_lease_lapses(record)
+            return
         while record is not None and record.phase is Phase.WAITING:
             claimed = record.next_version(
                 phase=Phase.RUNNING,
@@ -181,8 +193,34 @@ class Switchboard:
                 return
             record = await self.store.load(call_id)  # a turn was claimed or stored meanwhile
 
+    def _end_when_lease_lapses(self, record: StoredCall) -> None:
+        """The caller hung up while another process ran a turn. That process ends the
+        call when it stores the turn; if it died instead, its lease lapses, and then
+        this process ends the call (after call runs) from the state before the turn."""
+
+        async def end_when_lapsed() -> None:
+            await asyncio.sleep(max(0.0, record.lease_until - time.time()) + POLL_SECONDS)
+            latest = await self.store.load(record.call_id)
+            if latest is None or latest.phase is not Phase.RUNNING:
+                return
+            if latest.lease_until > time.time():  # renewed: its runner is alive
+                self._end_when_lease_lapses(latest)
+                return
+            taken = latest.next_version(
+                caller_input=HUNG_UP.to_json(), lease_until=time.time() + self.timing.lease
+            )
+            if await self.store.replace(taken) is not None:
+                self._emit(record.call_id, "turn_taken_over", turn=latest.turn, reason="hang-up")
+                await self._run(taken, HUNG_UP, time.monotonic() + self.timing.hold_after)
+
+        task = asyncio.create_task(end_when_lapsed())
+        self._watching.add(task)
+        task.add_done_callback(self._watching.discard)
+
     async def close(self) -> None:
         """Lets the turns still running here finish (a graceful stop loses no turn)."""
+        for watch in self._watching:
+            watch.cancel()
         tasks = [running.task for running in self._running.values()]
         if tasks:
             await asyncio.wait(tasks, timeout=self.timing.lease)
@@ -249,8 +287,10 @@ class Switchboard:
     async def _run_turn(self, record: StoredCall, channel: TurnChannel) -> None:
         """Runs the turn's steps and stores where the call is now (in the background of
         the webhook, which may have answered with a hold already)."""
+        renewing = asyncio.create_task(self._renew_lease(record))
         try:
             result = await self._drive(record, channel)
+            renewing.cancel()
             if result is None:
                 # Through the channel, so that the webhook waiting for it hears it too.
                 await channel.say(APOLOGY)
@@ -261,9 +301,21 @@ class Switchboard:
                 state = result.state
             await self._store_turn(record, channel.reply(), phase, state)
         finally:
+            renewing.cancel()
             running = self._running.get(record.call_id)
             if running is not None and running.turn == record.turn:
                 del self._running[record.call_id]
+
+    async def _renew_lease(self, record: StoredCall) -> None:
+        """Keeps this process's claim on a running turn alive until cancelled."""
+        while True:
+            await asyncio.sleep(self.timing.renew_every)
+            renewed = dataclasses.replace(record, lease_until=time.time() + self.timing.lease)
+            try:
+                if not await self.store.renew(renewed):
+                    return  # the record moved on: taken over, or the turn is stored
+            except StoreUnavailable as exc:
+                self._emit(record.call_id, "store_unavailable", reason=str(exc))
 
     async def _drive(self, record: StoredCall, channel: TurnChannel) -> CallResult | None:
         """Runs the call's steps on its own build; None when the call cannot continue."""

@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.serve.line import LineApi, copy_flows, order_id, outbox, wait_until
@@ -51,6 +52,36 @@ def phone(server: ServedFlow) -> TwilioCall:
 
 
 # ------------------------------------------------------------------ crashes
+
+
+def test_a_server_killed_mid_turn_leaves_the_call_to_the_next_one_once_its_lease_lapses(
+    served: ServerFactory, tmp_path: Path, api: LineApi
+) -> None:
+    """`kill -9` while a turn's slow request is out: Twilio's webhook fails and it reports
+    the call over. The restarted server waits for the dead one's claim on the turn to
+    lapse (--lease 3) and then ends the call from where it waited: after call once."""
+    server = line_server(served, tmp_path, api, args=("--lease", "3"))
+    with phone(server) as call:
+        call.start()
+        call.answer("order")
+        call.answer("Jane Doe")
+        api.delay("/orders", call.call_sid, 30.0)
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            dying = pool.submit(call.press, "3")
+            api.wait_for("/orders", call.call_sid)
+            server.kill()
+            with pytest.raises(httpx.TransportError):
+                dying.result()
+        server.start()
+        assert call.hang_up().status_code == 204  # the lease has not lapsed yet
+        api.wait_for("/after", call.call_sid, timeout=15)
+        assert [r.json()["outcome"] for r in api.requests("/after", call.call_sid)] == [
+            "hangup"
+        ]
+        assert server.events("turn_taken_over", call=call.call_sid)
+        wait_until(lambda: bool(server.events("call_ended", call=call.call_sid)), "call_ended")
+        assert call.hang_up().status_code == 204  # reported twice: nothing runs again
+    assert len(api.requests("/after", call.call_sid)) == 1
 
 
 def test_after_kill_9_a_restarted_server_continues_the_call_where_it_was(

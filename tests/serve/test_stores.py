@@ -542,3 +542,25 @@ def test_redis_with_a_password_says_whether_the_url_lacks_it_or_has_a_wrong_one(
 )
 def test_a_redis_url_is_shown_without_its_password(url: str, shown: str) -> None:
     assert without_password(url) == shown
+
+
+def test_renew_rewrites_the_record_at_its_version_and_refuses_once_it_moved_on(
+    store_url: str,
+) -> None:
+    """A running turn extends its lease without a new version, so its final write lands;
+    a renewal after another process stored a newer version writes nothing."""
+    running = a_call(phase=Phase.RUNNING)
+    renewed = dataclasses.replace(running, lease_until=running.lease_until + 60)
+    moved_on = running.next_version(phase=Phase.WAITING)
+
+    async def scenario(store: CallStore) -> tuple[bool, StoredCall | None, bool, bool]:
+        await store.create(running)
+        first = await store.renew(renewed)
+        after_renewal = await store.load("CA100")
+        stored = await store.replace(moved_on) is not None
+        return first, after_renewal, stored, await store.renew(renewed)
+
+    first, after_renewal, stored, late = with_store(store_url, scenario)
+
+    assert first and after_renewal == renewed and after_renewal.version == running.version
+    assert stored and not late
