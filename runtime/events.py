@@ -67,7 +67,13 @@ class JsonLinesSink:
         self._stream = stream
 
     def emit(self, event: Event) -> None:
-        self._stream.write(json.dumps(event, ensure_ascii=False) + "\n")
+        line = json.dumps(event, ensure_ascii=False)
+        try:
+            self._stream.write(line + "\n")
+        except UnicodeEncodeError:
+            # A lone surrogate (from an API's "\ud800") cannot be written as UTF-8:
+            # the same event with every non-ASCII character escaped.
+            self._stream.write(json.dumps(event) + "\n")
         self._stream.flush()
 
 

@@ -620,7 +620,9 @@ def _status_url(options: PhoneOptions) -> str:
     if options.status_url is not None:
         return options.status_url
     parts = urlsplit(options.url)
-    return urlunsplit(parts._replace(path="/twilio/status", query="", fragment=""))
+    # Beside the voice URL, under the same base path (https://host/base/twilio/voice).
+    base = parts.path.removesuffix("/twilio/voice") if parts.path.endswith("/twilio/voice") else ""
+    return urlunsplit(parts._replace(path=f"{base}/twilio/status", query="", fragment=""))
 
 
 def _socket_url(url: str) -> str:

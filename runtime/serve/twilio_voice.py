@@ -33,7 +33,7 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from .store import StoreUnavailable
 from .switchboard import HOLD_PHRASE, StaleTurn, UnknownCall
-from .turns import CallerInput, InputKind, Next, Reply
+from .turns import HUNG_UP, CallerInput, InputKind, Next, Reply
 
 if TYPE_CHECKING:
     from .app import Served
@@ -208,7 +208,13 @@ def sid_mismatch(sid: str, form: dict[str, str]) -> Response | None:
 
 
 def caller_input(form: dict[str, str]) -> CallerInput:
-    """A Gather's answer (speech, else keypad digits, else silence) or a Dial's end."""
+    """A Gather's answer (speech, else keypad digits, else silence) or a Dial's end.
+
+    A Dial's action with CallStatus=completed means the caller hung up while the
+    dial rang: the call ends as a hang-up, whatever became of the dial.
+    """
+    if "DialCallStatus" in form and form.get("CallStatus") == "completed":
+        return HUNG_UP
     if "DialCallStatus" in form:
         return CallerInput(InputKind.DIAL, dial_status=form["DialCallStatus"])
     heard = form.get("SpeechResult") or form.get("Digits") or None

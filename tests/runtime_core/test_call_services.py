@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+from pathlib import Path
 
 from flowc_runtime import JsonLinesSink, MemorySink, ScriptedChannel
 from flowc_runtime.call import Call
@@ -101,6 +102,21 @@ def test_the_json_lines_sink_writes_one_object_per_line() -> None:
         {"event": "say", "text": "héllo\nthere"},
         {"event": "heard", "text": None},
     ]
+
+
+def test_the_json_lines_sink_escapes_a_lone_surrogate_that_utf_8_cannot_hold(
+    tmp_path: Path,
+) -> None:
+    """An API answering "\\ud800" puts a lone surrogate in a variable; the log file
+    still gets the event (escaped), and the call does not fault on its log."""
+    log = tmp_path / "events.jsonl"
+    with log.open("w", encoding="utf-8") as stream:
+        JsonLinesSink(stream).emit({"event": "variable_set", "name": "x", "value": "a\ud800b"})
+    assert json.loads(log.read_text(encoding="utf-8")) == {
+        "event": "variable_set",
+        "name": "x",
+        "value": "a\ud800b",
+    }
 
 
 def test_transcript_lines_keep_to_one_line_and_skip_internal_events() -> None:

@@ -199,6 +199,21 @@ def test_a_dial_that_reaches_nobody_takes_the_transfers_error_path(
     assert status in failed[0]["reason"]
 
 
+def test_a_caller_who_hangs_up_while_the_dial_rings_ends_the_call_as_a_hang_up(
+    server: ServedFlow, call: TwilioCall, api: LineApi
+) -> None:
+    """Twilio then posts the Dial's action with CallStatus=completed: nobody is left to
+    hear the transfer's error path, so it does not run."""
+    call.start()
+    dial = call.answer("transfer")
+    assert dial.dial is not None and dial.dial.action is not None
+    over = call.post(dial.dial.action, {"DialCallStatus": "no-answer", "CallStatus": "completed"})
+    assert over.says == []
+    assert ended(server, call) == ["hangup"]
+    api.wait_for("/after", call.call_sid)
+    assert after_call_outcomes(api, call) == ["hangup"]
+
+
 # ------------------------------------------------------------------ signatures
 
 
