@@ -6,10 +6,12 @@ end). An edge says how control leaves a step: to the next step, along a jump,
 along a handler (`on no_answer`, `on error`, `on Success`, ...), out of the
 action through an output, or out of the body for good (`end`, `transfer`).
 
+A step's edges are its ways out as the step table (steps.py) lists them.
 Building the graph resolves every jump target of the body (labels, and outputs
 in actions) and reports targets that do not exist and ways out that nobody
 connected (E0301-E0303); later analyses (paths, definite assignment, loops)
-only walk the edges.
+only walk the edges, and code generation follows them: the graph is the one
+place where a label, a default handler or a target is resolved.
 """
 
 from __future__ import annotations
@@ -17,10 +19,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
-from . import ast
+from . import ast, steps
 from .diagnostics import Diagnostic, Note, did_you_mean, error
 from .source import Span
+
+# What a body's default handlers can catch.
+EVENTS = tuple(event.value for event in steps.Event)
 
 
 class BodyKind(StrEnum):
@@ -200,7 +206,7 @@ class _Builder:
         defaults: dict[str, ast.Handler] = {}
         for handler in self.body.handlers:
             event = handler.event.name
-            if event not in ("no_answer", "error"):
+            if event not in EVENTS:
                 self.diagnostics.append(
                     error(
                         "E0113",
@@ -222,90 +228,77 @@ class _Builder:
     # -- edges ----------------------------------------------------------------
 
     def edges_of(self, index: int, step: ast.Step) -> tuple[Edge, ...]:
-        nxt = Edge(EdgeKind.NEXT, index, index + 1)
-        match step:
-            case ast.Talk() | ast.Set():
-                return (nxt,)
-            case ast.SendSms() | ast.SendEmail():
-                return (nxt, *self._optional(index, step.on_error, EdgeKind.ERROR))
-            case ast.Collect():
-                return (nxt, *self._required_no_answer(index, step))
-            case ast.Request() | ast.Code():
-                return (nxt, *self._required_error(index, step))
-            case ast.Run():
-                return self._run_edges(index, step)
-            case ast.If():
-                return (self._to(EdgeKind.BRANCH, index, step.target, step.target), nxt)
-            case ast.Jump():
-                return (self._to(EdgeKind.JUMP, index, step.target, step.target),)
-            case ast.Transfer():
-                return (
-                    Edge(EdgeKind.NEXT, index, STOP),
-                    *self._optional(index, step.on_error, EdgeKind.ERROR),
-                )
-            case ast.End():
-                return (Edge(EdgeKind.NEXT, index, STOP),)
-            case ast.Exit():
-                return (Edge(EdgeKind.NEXT, index, self._exit_destination(step)),)
+        """The step's edges: those of each of its ways out, in the order the step table
+        lists them."""
+        kind = steps.kind_of(step)
+        edges: list[Edge] = []
+        for way in kind.ways:
+            edges += self._along(way, index, step, kind)
+        return tuple(edges)
 
-    def _optional(
-        self, index: int, handler: ast.Handler | None, kind: EdgeKind
+    def _along(
+        self, way: steps.Way[Any], index: int, step: ast.Step, kind: steps.StepKind[Any]
     ) -> tuple[Edge, ...]:
-        if handler is None:
-            return ()
-        return (self._to(kind, index, handler.target, handler),)
+        match way:
+            case steps.NextStep():
+                return (Edge(EdgeKind.NEXT, index, index + 1),)
+            case steps.CallOver():
+                return (Edge(EdgeKind.NEXT, index, STOP),)
+            case steps.ExitAction():
+                return (Edge(EdgeKind.NEXT, index, self._exit_destination(way.output(step))),)
+            case steps.Goto():
+                target = way.target(step)
+                edge = EdgeKind.BRANCH if way.conditional else EdgeKind.JUMP
+                return (self._to(edge, index, target, target),)
+            case steps.OnEvent():
+                return self._handled(way, index, step, kind)
+            case steps.ActionOutputs():
+                assert isinstance(step, ast.Run), "only a run takes the outputs of an action"
+                return self._run_edges(index, step)
 
-    def _required_no_answer(self, index: int, step: ast.Collect) -> tuple[Edge, ...]:
-        handler = step.on_no_answer or self.defaults.get("no_answer")
+    def _handled(
+        self, slot: steps.OnEvent[Any], index: int, step: ast.Step, kind: steps.StepKind[Any]
+    ) -> tuple[Edge, ...]:
+        """The edge of a handler slot: the step's own handler, else (when the table says
+        so) the body's default for the event; without either, what the table says."""
+        edge = EdgeKind(slot.event.value)
+        handler = slot.own(step)
+        if handler is None and slot.unhandled is steps.Unhandled.DEFAULT:
+            handler = self.defaults.get(slot.event)
         if handler is not None:
-            return (self._to(EdgeKind.NO_ANSWER, index, handler.target, handler),)
-        if self.defaults_broken or self.body.kind is BodyKind.AFTER_CALL:
-            return ()  # already reported: a broken default, or a collect after the call
-        self.diagnostics.append(
-            error(
+            return (self._to(edge, index, handler.target, handler),)
+        if slot.unhandled is not steps.Unhandled.DEFAULT:
+            return ()  # nothing to follow: a failed send goes on, a failed transfer ends
+        if self.body.kind is BodyKind.AFTER_CALL:
+            # `after call` has no default handlers and often no later step to name: there
+            # a failure is logged and the block goes on, as after a `send`. (A step that
+            # needs the caller is an error there already, E0603.)
+            return () if kind.needs_caller else (Edge(edge, index, index + 1),)
+        if not self.defaults_broken:
+            self.diagnostics.append(self._no_path(slot, step, kind))
+        return ()
+
+    def _no_path(
+        self, slot: steps.OnEvent[Any], step: ast.Step, kind: steps.StepKind[Any]
+    ) -> Diagnostic:
+        variable = steps.assigned_variable(step)
+        named = f"{kind.keyword} {variable.name}" if variable is not None else kind.keyword
+        clause = f"on {slot.event} -> <label>"
+        where = f"or a default at the top of {self.body.describe()}:\n  {clause}"
+        if slot.event is steps.Event.NO_ANSWER:
+            return error(
                 "E0302",
                 step.span,
-                f"'collect {step.var.name}' has no path for when the caller does not answer",
+                f"'{named}' has no path for when the caller does not answer",
                 notes=[Note("after every attempt fails the call would have nowhere to go")],
-                help="add a clause to the collect:\n"
-                "    on no_answer -> <label>\n"
-                f"or a default at the top of {self.body.describe()}:\n"
-                "  on no_answer -> <label>",
+                help=f"add a clause to the collect:\n    {clause}\n{where}",
             )
-        )
-        return ()
-
-    def _required_error(self, index: int, step: ast.Request | ast.Code) -> tuple[Edge, ...]:
-        handler = step.on_error or self.defaults.get("error")
-        if handler is not None:
-            return (self._to(EdgeKind.ERROR, index, handler.target, handler),)
-        if self.body.kind is BodyKind.AFTER_CALL:
-            # `after call` has no default handlers and often no later step to name:
-            # there a failure is logged and the block goes on, as after a `send`.
-            return (Edge(EdgeKind.ERROR, index, index + 1),)
-        if self.defaults_broken:
-            return ()
-        self.diagnostics.append(self._no_error_path(step))
-        return ()
-
-    def _no_error_path(self, step: ast.Request | ast.Code) -> Diagnostic:
-        keyword = "request" if isinstance(step, ast.Request) else "code"
-        failure = (
-            "a network error, a timeout or a bad answer"
-            if keyword == "request"
-            else "an exception in the Python function"
-        )
         return error(
             "E0303",
             step.span,
-            f"'{keyword} {step.var.name}' has no path for when it fails",
-            notes=[Note(f"{failure} would strand the call")],
-            help=(
-                "add a clause to the step:\n"
-                "    on error -> <label>\n"
-                f"or a default at the top of {self.body.describe()}:\n"
-                "  on error -> <label>"
-            ),
+            f"'{named}' has no path for when it fails",
+            notes=[Note(f"{slot.failure} would strand the call")],
+            help=f"add a clause to the step:\n    {clause}\n{where}",
         )
 
     def _run_edges(self, index: int, run: ast.Run) -> tuple[Edge, ...]:
@@ -343,12 +336,12 @@ class _Builder:
             self.diagnostics.append(_unconnected(run, missing))
         return tuple(edges)
 
-    def _exit_destination(self, step: ast.Exit) -> Destination:
-        output = self.outputs.get(step.output.name)
+    def _exit_destination(self, name: ast.Ident) -> Destination:
+        output = self.outputs.get(name.name)
         if output is not None:
             return Leave(output)
         if self.body.kind is BodyKind.ACTION:
-            self.diagnostics.append(self._unknown_output(step.output))
+            self.diagnostics.append(self._unknown_output(name))
             # Like an unresolved jump: "output never taken" would only echo the typo.
             self.complete = False
         # `exit` in a flow is reported by the checker (E0604).
@@ -453,7 +446,7 @@ class _Builder:
 
 
 def _event_help(event: str) -> str:
-    meant = did_you_mean(event, ("no_answer", "error"))
+    meant = did_you_mean(event, EVENTS)
     if meant:
         return f"did you mean '{meant}'?"
     return "a body's default handlers are `on no_answer -> T` and `on error -> T`"

@@ -21,10 +21,11 @@ from ..diagnostics import Diagnostic
 from ..graph import Body, BodyKind, bodies_of, build_graph
 from ..loader import Program
 from ..resolve import ActionRef, Resolution, resolve_program
+from ..steps import Asks, assigned_variable, kind_of
 from .assignment import check_assignment
 from .body import BodyChecker
 from .meta import check_meta
-from .model import BodyModel, Model, Variable, VariableKind
+from .model import BodyModel, ByNode, Model, Variable, VariableKind
 from .paths import check_paths, reachable_steps
 
 __all__ = ["Analysis", "BodyModel", "Model", "Variable", "VariableKind", "analyze"]
@@ -45,9 +46,9 @@ def analyze(program: Program) -> Analysis:
         analyzer.check_module(program.modules[path])
     model = Model(
         bodies=analyzer.bodies,
-        run_actions={
-            run: ref for run, ref in resolution.run_actions.items() if isinstance(ref, ActionRef)
-        },
+        run_actions=ByNode(
+            (run, ref) for run, ref in analyzer.run_actions.items() if isinstance(ref, ActionRef)
+        ),
         python_calls=analyzer.python_calls,
     )
     return Analysis(tuple(resolution.diagnostics + analyzer.diagnostics), model)
@@ -57,8 +58,10 @@ class _Analyzer:
     def __init__(self, resolution: Resolution) -> None:
         self.resolution = resolution
         self.diagnostics: list[Diagnostic] = []
-        self.bodies: dict[ast.Action | ast.Flow | ast.AfterCall, BodyModel] = {}
-        self.python_calls: dict[ast.Code, ast.PythonDecl] = {}
+        self.bodies: ByNode[ast.Action | ast.Flow | ast.AfterCall, BodyModel] = ByNode()
+        self.python_calls: ByNode[ast.Code, ast.PythonDecl] = ByNode()
+        # Which action (or other symbol) each `run` names, looked up by the step itself.
+        self.run_actions = ByNode(resolution.run_actions.items())
         self._asks: dict[ActionRef, bool] = {}
 
     def check_module(self, module: ast.Module) -> None:
@@ -98,29 +101,33 @@ class _Analyzer:
             return other.describe() if other is not None else None
 
         checker = BodyChecker(
-            body, resolution.scopes[module.path], resolution.run_actions,
+            body, resolution.scopes[module.path], self.run_actions,
             inherited if body.kind is BodyKind.AFTER_CALL else {}, elsewhere,
         )
         facts = checker.check(graph.targets)
         self.diagnostics += checker.diagnostics
-        self.python_calls.update(checker.python_calls)
+        for code, decl in checker.python_calls.items():
+            self.python_calls.record(code, decl)
         self.diagnostics += check_paths(graph, reachable_steps(graph), self._waits)
         self.diagnostics += check_assignment(graph, facts)
-        self.bodies[body.node] = BodyModel(body, graph, facts.variables)
+        self.bodies.record(body.node, BodyModel(body, graph, facts.variables, facts.types))
         return facts.variables
 
     def _run_outputs(self, run: ast.Run) -> tuple[ast.Output, ...] | None:
-        ref = self.resolution.run_actions.get(run)
+        ref = self.run_actions.get(run)
         return ref.action.outputs if isinstance(ref, ActionRef) else None
 
     def _waits(self, step: ast.Step) -> bool:
-        """Whether the step waits for the caller: a collect, or a run of an action that asks."""
-        if isinstance(step, ast.Collect):
-            return True
-        if isinstance(step, ast.Run):
-            ref = self.resolution.run_actions.get(step)
-            return isinstance(ref, ActionRef) and self._action_asks(ref)
-        return False
+        """Whether the step gives the caller a turn: a collect, or a run of an action that asks."""
+        asks = kind_of(step).asks
+        if asks is Asks.IF_ITS_ACTION_ASKS:
+            ref = self._action_run_by(step)
+            return ref is not None and self._action_asks(ref)
+        return asks is Asks.ALWAYS
+
+    def _action_run_by(self, step: ast.Step) -> ActionRef | None:
+        ref = self.run_actions.get(step) if isinstance(step, ast.Run) else None
+        return ref if isinstance(ref, ActionRef) else None
 
     def _action_asks(self, ref: ActionRef) -> bool:
         """Whether the action, or one it runs at any depth, has a `collect`.
@@ -134,13 +141,11 @@ class _Analyzer:
         stack = [ref]
         while stack:
             for step in stack.pop().action.steps:
-                if isinstance(step, ast.Collect):
+                if kind_of(step).asks is Asks.ALWAYS:
                     self._asks[ref] = True
                     return True
-                if not isinstance(step, ast.Run):
-                    continue
-                target = self.resolution.run_actions.get(step)
-                if not isinstance(target, ActionRef) or target in seen:
+                target = self._action_run_by(step)
+                if target is None or target in seen:
                     continue
                 if self._asks.get(target) is True:
                     self._asks[ref] = True
@@ -154,11 +159,7 @@ class _Analyzer:
 
 
 def _assigned_names(body: Body) -> list[str]:
-    return [
-        step.var.name
-        for step in body.steps
-        if isinstance(step, ast.Collect | ast.Request | ast.Run | ast.Code | ast.Set)
-    ]
+    return [var.name for step in body.steps if (var := assigned_variable(step)) is not None]
 
 
 def _label_names(body: Body) -> list[str]:

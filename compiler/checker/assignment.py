@@ -25,10 +25,11 @@ from .. import ast
 from .. import types as ty
 from ..diagnostics import Diagnostic, Note, error
 from ..graph import Edge, EdgeKind, FlowGraph
+from ..steps import assigned_variable, kind_of
 from .body import BodyFacts
 from .expressions import Use
 from .model import Variable
-from .paths import reachable_steps, step_keyword
+from .paths import reachable_steps
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,27 +65,30 @@ def _number_facts(assigned: Sequence[str], variables: Mapping[str, Variable]) ->
 
 
 def _gen_kill(step: ast.Step, edge: Edge, facts: _Facts) -> tuple[int, int]:
-    """The facts an edge adds and removes."""
-    if isinstance(step, ast.Run):
-        if edge.kind is not EdgeKind.OUTPUT:
-            return 0, 0
-        name = step.var.name
-        gen = facts.variable_bit.get(name, 0)
-        kill = 0
-        taken = {f.name.name for f in edge.output.fields} if edge.output else set()
-        for (owner, field), bit in facts.field_bit.items():
-            if owner != name:
-                continue
-            if field in taken:
-                gen |= bit
-            else:
-                kill |= bit
-        return gen, kill
-    if isinstance(step, ast.Collect | ast.Request | ast.Code | ast.Set) and (
-        edge.kind is EdgeKind.NEXT
-    ):
-        return facts.variable_bit.get(step.var.name, 0), 0
-    return 0, 0
+    """The facts an edge adds and removes: what the step table says its step assigns."""
+    assigns = kind_of(step).assigns
+    if assigns is None:
+        return 0, 0
+    name = assigns.variable(step).name
+    if assigns.per_output:
+        return _output_taken(name, edge, facts) if edge.kind is EdgeKind.OUTPUT else (0, 0)
+    return (facts.variable_bit.get(name, 0), 0) if edge.kind is EdgeKind.NEXT else (0, 0)
+
+
+def _output_taken(name: str, edge: Edge, facts: _Facts) -> tuple[int, int]:
+    """A `run` leaving through one output: its variable and that output's fields hold
+    values; the fields only other outputs declare no longer do (a new run replaces them)."""
+    gen = facts.variable_bit.get(name, 0)
+    kill = 0
+    taken = {f.name.name for f in edge.output.fields} if edge.output else set()
+    for (owner, field), bit in facts.field_bit.items():
+        if owner != name:
+            continue
+        if field in taken:
+            gen |= bit
+        else:
+            kill |= bit
+    return gen, kill
 
 
 def _solve(
@@ -222,7 +226,7 @@ class _Reporter:
                 "E0401",
                 use.span,
                 f"'{name}' has no value in {_describe(edge, self.graph)}: the handler "
-                f"runs when the '{step_keyword(step)}' at line {step.span.line} fails, "
+                f"runs when the '{kind_of(step).keyword}' at line {step.span.line} fails, "
                 f"before '{name}' is assigned",
                 notes=[declared],
                 help=f"leave '{name}' out of the handler: on that path it never holds a "
@@ -281,17 +285,16 @@ def _describe(edge: Edge, graph: FlowGraph) -> str:
     if isinstance(clause, ast.Handler):
         return f"'on {clause.event.name} -> {clause.target.name.name}' (line {clause.span.line})"
     if isinstance(clause, ast.Target):
-        keyword = "if ... " if isinstance(step, ast.If) else ""
+        keyword = "if ... " if edge.kind is EdgeKind.BRANCH else ""
         return f"'{keyword}-> {clause.name.name}' (line {step.span.line})"
     if edge.kind is EdgeKind.ERROR:
-        return f"the failure of the '{step_keyword(step)}' at line {step.span.line}"
-    return f"the '{step_keyword(step)}' at line {step.span.line}"
+        return f"the failure of the '{kind_of(step).keyword}' at line {step.span.line}"
+    return f"the '{kind_of(step).keyword}' at line {step.span.line}"
 
 
 def _assigns(step: ast.Step, name: str) -> bool:
-    return isinstance(step, ast.Collect | ast.Request | ast.Code | ast.Run | ast.Set) and (
-        step.var.name == name
-    )
+    variable = assigned_variable(step)
+    return variable is not None and variable.name == name
 
 
 def _fallback_example(use: Use) -> str:

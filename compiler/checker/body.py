@@ -11,8 +11,9 @@ the definite-assignment analysis that runs on the flow graph afterwards.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import assert_never
 
 from .. import ast
 from .. import types as ty
@@ -20,8 +21,9 @@ from ..diagnostics import Diagnostic, Note, did_you_mean, error
 from ..graph import Body, BodyKind, Destination, Leave
 from ..resolve import ActionRef, ModuleScope, Symbol
 from ..source import Span
+from ..steps import kind_of, targets_of
 from .expressions import ExpressionTyper, Use, article, names_read
-from .model import Variable, VariableKind
+from .model import ByNode, Variable, VariableKind
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,14 +38,6 @@ class Param:
     span: Span
 
 
-# Steps that talk to the caller; `after call` runs when nobody is on the line.
-_CALLER_STEPS: dict[type[ast.Step], str] = {
-    ast.Talk: "talk",
-    ast.Collect: "collect",
-    ast.Transfer: "transfer",
-    ast.End: "end",
-    ast.Run: "run",
-}
 _PHONE_LITERAL = re.compile(r"^\+?[0-9][0-9 ().-]{2,}$")
 _EMAIL_LITERAL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -60,6 +54,8 @@ class BodyFacts:
     inherited: frozenset[str]
     # Variables assigned by this body's steps, and the inherited ones.
     assigned: list[str]
+    # The type of every expression of the body.
+    types: Mapping[ast.Expr, ty.Type]
 
 
 class BodyChecker:
@@ -78,7 +74,7 @@ class BodyChecker:
         self.run_actions = run_actions
         self.diagnostics: list[Diagnostic] = []
         self.variables: dict[str, Variable] = dict(inherited)
-        self.python_calls: dict[ast.Code, ast.PythonDecl] = {}
+        self.python_calls: ByNode[ast.Code, ast.PythonDecl] = ByNode()
         self.expressions = ExpressionTyper(body, self.variables, elsewhere)
 
     @property
@@ -103,12 +99,14 @@ class BodyChecker:
             if var.kind is not VariableKind.INPUT and name not in inherited
         ]
         self.diagnostics += self.expressions.diagnostics
+        self.expressions.settle()
         return BodyFacts(
             self.variables,
             self.expressions.uses,
             self.expressions.handler_uses,
             inherited,
             [*inherited, *assigned],
+            self.expressions.types,
         )
 
     # -- variables -------------------------------------------------------------
@@ -162,27 +160,20 @@ class BodyChecker:
             seen.setdefault(f.name.name, f.name)
 
     def _declare_from_step(self, step: ast.Step) -> None:
-        """Types known without looking at expressions; `set` is typed in source order later."""
-        match step:
-            case ast.Collect():
-                declared = ty.TEXT if step.options is not None else ty.from_syntax(step.type)
-                self._declare(step.var, declared, VariableKind.COLLECT)
-            case ast.Request():
-                shape = ty.from_syntax(step.expect) if step.expect is not None else ty.JSON
-                self._declare(step.var, shape, VariableKind.REQUEST)
-            case ast.Run():
-                self._declare(step.var, self._run_type(step), VariableKind.RUN)
-            case ast.Code():
-                decl = self._python(step)
-                returns = ty.from_syntax(decl.returns) if decl is not None else ty.JSON
-                self._declare(step.var, returns, VariableKind.CODE)
-            case ast.Set():
-                # Typed when its value is checked; until then a use of it reads as json.
-                self.expressions.pending_sets.add(step.var.name)
-            case _:
-                pass
+        """The type the step table's rule gives the step's variable, known before any
+        expression is typed; a `set` has no rule and is typed in source order later."""
+        assigns = kind_of(step).assigns
+        if assigns is None:
+            return
+        variable = assigns.variable(step)
+        if assigns.type_rule is None:
+            # Typed when its value is checked; until then a use of it reads as json.
+            self.expressions.pending_sets.add(variable.name)
+        else:
+            self._declare(variable, assigns.type_rule(step, self), assigns.kind)
 
-    def _run_type(self, run: ast.Run) -> ty.Type:
+    def run_result(self, run: ast.Run) -> ty.Type:
+        """The type of a `run`'s variable: the fields of whichever output it leaves through."""
         symbol = self.run_actions.get(run)
         if not isinstance(symbol, ActionRef):
             return ty.JSON
@@ -192,10 +183,15 @@ class BodyChecker:
         )
         return ty.RunResult(symbol.name, outputs)
 
+    def python_result(self, code: ast.Code) -> ty.Type:
+        """The type of a `code` step's variable: what its python declaration returns."""
+        decl = self._python(code)
+        return ty.from_syntax(decl.returns) if decl is not None else ty.JSON
+
     def _python(self, code: ast.Code) -> ast.PythonDecl | None:
         decl = self.scope.pythons.get((code.module, code.function.name))
         if decl is not None:
-            self.python_calls[code] = decl
+            self.python_calls.record(code, decl)
             return decl
         wanted = f"{code.module}.{code.function.name}"
         known = [f"{m}.{f}" for m, f in self.scope.pythons]
@@ -241,7 +237,7 @@ class BodyChecker:
 
     def _check_step(self, step: ast.Step, targets: Mapping[ast.Target, Destination]) -> None:
         self._check_placement(step)
-        for target, clause in _targets_of(step):
+        for target, clause in targets_of(step):
             self._check_target(target, targets, clause)
         match step:
             case ast.Talk():
@@ -276,27 +272,21 @@ class BodyChecker:
             case ast.Exit():
                 self._check_exit(step)
             case ast.Jump():
-                pass
+                pass  # its target is checked above, like every step's
+            case _:
+                assert_never(step)  # mypy: a new kind of step must be checked here
 
     def _check_placement(self, step: ast.Step) -> None:
-        keyword = _CALLER_STEPS.get(type(step))
-        if self.in_after_call and keyword is not None:
+        """`after call` runs when nobody is on the line: no step that needs the caller."""
+        kind = kind_of(step)
+        if self.in_after_call and kind.needs_caller:
             self.diagnostics.append(
                 error(
                     "E0603",
                     step.span,
-                    f"'{keyword}' cannot be used in 'after call': the call is already over",
+                    f"'{kind.keyword}' cannot be used in 'after call': the call is already over",
                     notes=[Note("only request, send, code, set, if and jumps run after the call")],
                     help="move it into the flow's steps, before the call ends",
-                )
-            )
-        if isinstance(step, ast.Exit) and not isinstance(self.body.owner, ast.Action):
-            self.diagnostics.append(
-                error(
-                    "E0604",
-                    step.span,
-                    f"'exit' leaves an action, but this is {self.body.describe()}",
-                    help="end the call with `end \"...\"`, or hand it over with `transfer to`",
                 )
             )
 
@@ -411,6 +401,14 @@ class BodyChecker:
     def _check_exit(self, step: ast.Exit) -> None:
         owner = self.body.owner
         if not isinstance(owner, ast.Action):
+            self.diagnostics.append(
+                error(
+                    "E0604",
+                    step.span,
+                    f"'exit' leaves an action, but this is {self.body.describe()}",
+                    help="end the call with `end \"...\"`, or hand it over with `transfer to`",
+                )
+            )
             return
         output = next((o for o in owner.outputs if o.name.name == step.output.name), None)
         if output is not None:
@@ -568,24 +566,6 @@ def _condition_as_words(expr: ast.Compare | ast.Logic | ast.Not, where: str) -> 
         notes=[Note("the caller would hear 'true' or 'false'")],
         help=help,
     )
-
-
-def _targets_of(step: ast.Step) -> Iterator[tuple[ast.Target, ast.Handler | None]]:
-    handlers: Sequence[ast.Handler | None] = ()
-    match step:
-        case ast.If() | ast.Jump():
-            yield step.target, None
-        case ast.Run():
-            handlers = step.handlers
-        case ast.Collect():
-            handlers = (step.on_no_answer,)
-        case ast.Request() | ast.Code() | ast.SendSms() | ast.SendEmail() | ast.Transfer():
-            handlers = (step.on_error,)
-        case _:
-            pass
-    for handler in handlers:
-        if handler is not None:
-            yield handler.target, handler
 
 
 _WHERE = {

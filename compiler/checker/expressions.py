@@ -2,8 +2,10 @@
 
 Every expression gets a type (types.py); a mistake in it is reported once and
 the expression then counts as `json`, which fits anywhere, so that one mistake
-does not cascade. Each read of a variable is recorded as a `Use` with the step
-(or default handler) it belongs to, for the definite-assignment analysis.
+does not cascade. Every type is recorded (`types`, for the model), so nothing
+after this types an expression again: not the secret checks, not codegen.
+Each read of a variable is recorded as a `Use` with the step (or default
+handler) it belongs to, for the definite-assignment analysis.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from .. import types as ty
 from ..diagnostics import Diagnostic, Note, did_you_mean, error
 from ..graph import Body, BodyKind
 from ..source import Span
-from .model import Variable
+from ..walk import walk
+from .model import ByNode, Variable
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +61,10 @@ class ExpressionTyper:
         self.clause: ast.Handler | None = None
         # Variables assigned by a `set` not yet typed (they read as json until then).
         self.pending_sets: set[str] = set()
-        self._quiet = False
+        # The type of every expression typed, for the model: codegen reads it.
+        self.types: ByNode[ast.Expr, ty.Type] = ByNode()
+        # Paths read before the `set` of their variable was typed (see `settle`).
+        self._deferred: list[ast.Name | ast.FieldAccess | ast.IndexAccess] = []
         self._reported_names: set[str] = set()
 
     @property
@@ -66,27 +72,52 @@ class ExpressionTyper:
         return self.body.kind is BodyKind.AFTER_CALL
 
     def secret_spans(self, expr: ast.Expr) -> list[Span]:
+        """Where an expression already typed holds a secret: each template of a string that
+        renders one, or the whole expression."""
         if isinstance(expr, ast.StringLit):
             return [
                 part.span
                 for part in expr.parts
-                if isinstance(part, ast.TemplatePart)
-                and ty.holds_secret(self.quiet_type(part.expr))
+                if isinstance(part, ast.TemplatePart) and ty.holds_secret(self.types[part.expr])
             ]
-        return [expr.span] if ty.holds_secret(self.quiet_type(expr)) else []
-
-    def quiet_type(self, expr: ast.Expr) -> ty.Type:
-        """The type of an expression already checked, without reporting or recording again."""
-        saved = self.diagnostics
-        self.diagnostics, self._quiet = [], True
-        try:
-            return self.type_of(expr)
-        finally:
-            self.diagnostics, self._quiet = saved, False
+        return [expr.span] if ty.holds_secret(self.types[expr]) else []
 
     def type_of(
         self, expr: ast.Expr, *, guarded: bool = False, in_template: bool = False
     ) -> ty.Type:
+        """The type of an expression (a mistake in it is reported here, once), recorded."""
+        found = self._type(expr, guarded, in_template)
+        self.types.record(expr, found)
+        return found
+
+    def settle(self) -> None:
+        """Give the paths read before their variable's `set` was typed their real type.
+
+        While checking, such a read is json (nothing is reported on a guess); once
+        every `set` of the body is typed, the model records what the path holds, so
+        that code generation sees one type per expression, the one it will have.
+        """
+        for path in self._deferred:
+            self._settled(path)
+
+    def _settled(self, expr: ast.Expr) -> ty.Type | None:
+        """The type of a deferred path from its variable's type, recorded for each part."""
+        match expr:
+            case ast.Name():
+                variable = self.variables.get(expr.ident.name)
+                found = variable.type if variable is not None else None
+            case ast.FieldAccess():
+                base = self._settled(expr.target)
+                found = None if base is None else member_type(base, expr.field.name)
+            case ast.IndexAccess():
+                base = self._settled(expr.target)
+                found = None if base is None else element_type(base)
+            case _:
+                return self.types.get(expr)
+        self.types.record(expr, found or ty.JSON)
+        return found
+
+    def _type(self, expr: ast.Expr, guarded: bool, in_template: bool) -> ty.Type:
         match expr:
             case ast.StringLit():
                 return self._string(expr, guarded)
@@ -99,7 +130,9 @@ class ExpressionTyper:
             case ast.ListLit():
                 return self._list(expr, guarded)
             case ast.Name() | ast.FieldAccess() | ast.IndexAccess():
-                self._record_use(expr, guarded, in_template)
+                root = self._record_use(expr, guarded, in_template)
+                if root is not None and self._pending(root):
+                    self._deferred.append(expr)
                 return self._path_type(expr) or ty.JSON
             case ast.Compare():
                 return self._compare(expr, guarded)
@@ -197,16 +230,15 @@ class ExpressionTyper:
 
     def _record_use(
         self, expr: ast.Name | ast.FieldAccess | ast.IndexAccess, guarded: bool, in_template: bool
-    ) -> None:
-        if self._quiet:
-            return
+    ) -> ast.Name | None:
+        """Record a read of the variable at the root of a path; that root, if it is a name."""
         # Walk down to the root name; the step just above it is the first field read.
         root: ast.Expr = expr
         first: ast.Expr | None = None
         while isinstance(root, ast.FieldAccess | ast.IndexAccess):
             first, root = root, root.target
         if not isinstance(root, ast.Name):
-            return
+            return None
         field = first.field.name if isinstance(first, ast.FieldAccess) else None
         use = Use(
             root.ident.name, field, path_text(expr), expr.span, guarded, self.clause, in_template
@@ -215,20 +247,33 @@ class ExpressionTyper:
             self.handler_uses.append(use)
         else:
             self.uses[self.step].append(use)
+        return root
+
+    def _pending(self, name: ast.Name) -> bool:
+        """Whether the name is a `set` variable not typed yet (it reads as json for now)."""
+        return name.ident.name not in self.variables and name.ident.name in self.pending_sets
+
+    def _part_type(self, expr: ast.Expr) -> ty.Type | None:
+        """`_path_type` of what a field or an index is read from, recorded (type_of
+        records the whole path)."""
+        found = self._path_type(expr)
+        self.types.record(expr, found or ty.JSON)
+        return found
 
     def _path_type(self, expr: ast.Expr) -> ty.Type | None:
         """The type of a path; None when a mistake in it was already reported."""
         if isinstance(expr, ast.Name):
             return self._variable_type(expr.ident)
         if isinstance(expr, ast.FieldAccess):
-            base = self._path_type(expr.target)
+            base = self._part_type(expr.target)
             return None if base is None else self._field_type(expr, base)
         if isinstance(expr, ast.IndexAccess):
-            base = self._path_type(expr.target)
-            if base is None or base == ty.JSON:
-                return base
-            if isinstance(base, ty.ListOf):
-                return base.element
+            base = self._part_type(expr.target)
+            if base is None:
+                return None
+            element = element_type(base)
+            if element is not None:
+                return element
             self.diagnostics.append(
                 error(
                     "E0506",
@@ -277,8 +322,6 @@ class ExpressionTyper:
 
     def _field_type(self, expr: ast.FieldAccess, base: ty.Type) -> ty.Type | None:
         name = expr.field.name
-        if base == ty.JSON:
-            return ty.JSON
         if base is ty.CALL and name == "outcome" and not self.in_after_call:
             self.diagnostics.append(
                 error(
@@ -289,10 +332,10 @@ class ExpressionTyper:
                 )
             )
             return None
+        found = member_type(base, name)
+        if found is not None:
+            return found
         if isinstance(base, ty.Record | ty.RunResult):
-            found = base.field(name)
-            if found is not None:
-                return found
             names = base.field_names if isinstance(base, ty.RunResult) else [
                 n for n, _ in base.fields]
             self.diagnostics.append(_unknown_field(expr, base, names))
@@ -309,27 +352,28 @@ class ExpressionTyper:
 
 
 def names_read(expr: ast.Expr) -> Iterator[ast.Name]:
-    """The variables an expression reads (`call` is not a variable)."""
-    match expr:
-        case ast.Name():
-            if expr.ident.name != "call":
-                yield expr
-        case ast.FieldAccess() | ast.IndexAccess():
-            yield from names_read(expr.target)
-        case ast.StringLit():
-            for part in expr.parts:
-                if isinstance(part, ast.TemplatePart):
-                    yield from names_read(part.expr)
-        case ast.ListLit():
-            for item in expr.items:
-                yield from names_read(item)
-        case ast.Compare() | ast.Logic() | ast.Fallback():
-            yield from names_read(expr.left)
-            yield from names_read(expr.right)
-        case ast.Not():
-            yield from names_read(expr.operand)
-        case _:
-            pass
+    """The variables an expression reads, in source order (`call` is not a variable)."""
+    for node in walk(expr):
+        if isinstance(node, ast.Name) and node.ident.name != "call":
+            yield node
+
+
+def member_type(base: ty.Type, name: str) -> ty.Type | None:
+    """The type of `.name` of a value of type `base`; None when it has no such field."""
+    if base == ty.JSON:
+        return ty.JSON
+    if isinstance(base, ty.Record | ty.RunResult):
+        return base.field(name)
+    return None
+
+
+def element_type(base: ty.Type) -> ty.Type | None:
+    """The type of `[n]` of a value of type `base`; None when it holds no items."""
+    if base == ty.JSON:
+        return ty.JSON
+    if isinstance(base, ty.ListOf):
+        return base.element
+    return None
 
 
 def path_text(expr: ast.Expr) -> str:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from .. import ast
 from ..diagnostics import Diagnostic, Note, error, warning
 from ..graph import BodyKind, FlowGraph, Leave
+from ..steps import Goto, kind_of
 
 # Whether control passing through a step waits for the caller (a `collect`, or a
 # `run` of an action that may ask something).
@@ -58,13 +59,15 @@ def _fall_off(graph: FlowGraph, reachable: list[bool]) -> list[Diagnostic]:
     if not body.steps:
         return [error("E0304", body.owner.name.span, f"{body.describe()} has no steps", help=fix)]
     last = body.steps[-1]
-    when = " when its condition is false" if isinstance(last, ast.If) else ""
+    kind = kind_of(last)
+    branches = any(isinstance(way, Goto) and way.conditional for way in kind.ways)
+    when = " when its condition is false" if branches else ""
     return [
         error(
             "E0304",
             last.span,
             f"the call can run past the end of {body.describe()} after this "
-            f"'{step_keyword(last)}' (line {last.span.line}){when}",
+            f"'{kind.keyword}' (line {last.span.line}){when}",
             notes=[Note("after its last step a body must not simply stop: the caller "
                         "would be left in silence")],
             help=fix,
@@ -84,7 +87,7 @@ def _unreachable(graph: FlowGraph, reachable: list[bool]) -> list[Diagnostic]:
             warning(
                 "W0101",
                 step.span,
-                f"this '{step_keyword(step)}' can never run",
+                f"this '{kind_of(step).keyword}' can never run",
                 notes=[Note(why)],
                 help="remove it, or put a label before it and jump to it"
                 if not labels
@@ -221,21 +224,3 @@ def _strongly_connected(
                         break
                 components.append(component)
     return components
-
-
-def step_keyword(step: ast.Step) -> str:
-    return {
-        ast.Talk: "talk",
-        ast.Collect: "collect",
-        ast.Request: "request",
-        ast.Run: "run",
-        ast.Code: "code",
-        ast.Set: "set",
-        ast.If: "if",
-        ast.Jump: "->",
-        ast.SendSms: "send sms",
-        ast.SendEmail: "send email",
-        ast.Transfer: "transfer",
-        ast.End: "end",
-        ast.Exit: "exit",
-    }[type(step)]

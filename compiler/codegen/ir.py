@@ -21,32 +21,25 @@ class MoveIR:
     comment: str
 
 
-# Steps that talk to the outside world (the channel, HTTP, messages, Python code)
-# are `async def`; the others are plain functions.
-AWAITING_KINDS = frozenset(
-    {"talk", "collect", "request", "code", "sms", "email", "transfer", "end"}
-)
-
-
 @dataclass(frozen=True, slots=True)
 class StepIR:
     """One step function.
 
-    `kind` names the template macro (talk, collect, request, ...). `fields` are
-    Python expressions the macro places; `moves` are its ways out by name
-    (next, no_answer, error, target).
+    `kind` is the step's name in generated code (talk, collect, sms, ...) and
+    `template` the macro of steps.jinja that writes its body, both from the step
+    table (flowc.steps). `fields` are Python expressions the macro places; `moves`
+    are its ways out by name (next, no_answer, error, target, or an output's name
+    for a run). `awaits`: it waits on the caller or a service, so it is `async def`.
     """
 
     function: str
     kind: str
+    template: str
+    awaits: bool
     line: int
     source_text: str
     fields: Mapping[str, str]
     moves: Mapping[str, MoveIR]
-
-    @property
-    def awaits(self) -> bool:
-        return self.kind in AWAITING_KINDS
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,12 @@
 """Lowering: a checked program's AST to the IR of generated modules (ir.py).
 
 Runs only on programs the checker accepted, so every name resolves, every
-`run` has all its outputs connected and no body falls off its end.
+`run` has all its outputs connected and no body falls off its end. It reads
+what the checker worked out (checker/model.py) and works nothing out again:
+each body's flow graph gives every way out of every step, the recorded types
+say which values are dates to be said in words, and the step table
+(flowc.steps) names each step's function, macro, and what becomes of an event
+no handler catches.
 
 Each .flow step becomes one step function. Every way out of a step becomes a
 step index: a label is the index of its step, and a target that leaves an
@@ -15,16 +20,19 @@ pasting text into code; variables are dict keys, never Python names.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from .. import ast
-from ..checker.model import Model, Variable
+from ..checker.model import BodyModel, Model
+from ..graph import BodyKind, Edge, EdgeKind, Leave
 from ..loader import Program
 from ..source import Span
-from ..types import ListOf, Record, RunResult, Scalar, Type
+from ..steps import EXIT, OnEvent, StepKind, Unhandled, Waits, kind_of
+from ..types import Scalar, Type
+from ..walk import module_expressions, walk
 from . import names
 from .ir import BodyIR, ImportIR, InputIR, ModuleIR, MoveIR, StepIR
 
@@ -76,17 +84,13 @@ def lower_program(program: Program, model: Model, version: str) -> list[ModuleIR
 
 def secret_env_names(program: Program) -> tuple[str, ...]:
     """Every environment variable the program reads as a secret (`env("NAME")`)."""
-    found: set[str] = set()
-    pending: list[object] = list(program.modules.values())
-    while pending:
-        node = pending.pop()
-        if isinstance(node, ast.EnvRef):
-            if _env_type(node.as_type) == "secret":
-                found.add(node.variable)
-        elif isinstance(node, tuple):
-            pending.extend(node)
-        elif dataclasses.is_dataclass(node) and not isinstance(node, Span):
-            pending.extend(getattr(node, item.name) for item in dataclasses.fields(node))
+    found = {
+        expr.variable
+        for module in program.modules.values()
+        for root in module_expressions(module)
+        for expr in walk(root)
+        if isinstance(expr, ast.EnvRef) and _env_type(expr.as_type) == "secret"
+    }
     return tuple(sorted(found))
 
 
@@ -143,10 +147,6 @@ class ModuleContext:
         end = span.end_column - 1 if span.end_line == span.line else len(line)
         return line[span.column - 1 : end].strip()
 
-    def variables(self, body: ast.Action | ast.Flow | ast.AfterCall) -> Mapping[str, Variable]:
-        """The checked variables of a body, with their types."""
-        return self.model.bodies[body].variables
-
     def action_reference(self, run: ast.Run) -> str:
         """The Python expression for the `Body` of the action a `run` uses."""
         action = self.model.run_actions[run]
@@ -164,9 +164,7 @@ class ModuleContext:
 
 def lower_action(context: ModuleContext, action: ast.Action) -> BodyIR:
     name = action.name.name
-    steps = BodyLowerer(
-        context, name, action.steps, action.handlers, context.variables(action), is_action=True
-    ).lower()
+    steps = BodyLowerer(context, context.model.bodies[action]).lower()
     inputs = tuple(_lower_input(context, item) for item in action.inputs)
     return BodyIR(
         name,
@@ -181,20 +179,10 @@ def lower_action(context: ModuleContext, action: ast.Action) -> BodyIR:
 
 def lower_flow(context: ModuleContext, flow: ast.Flow) -> BodyIR:
     name = flow.name.name
-    steps = BodyLowerer(
-        context, name, flow.steps, flow.handlers, context.variables(flow), is_action=False
-    ).lower()
+    steps = BodyLowerer(context, context.model.bodies[flow]).lower()
     after_call: tuple[StepIR, ...] = ()
     if flow.after_call is not None:
-        after_call = BodyLowerer(
-            context,
-            name,
-            flow.after_call.steps,
-            (),
-            context.variables(flow.after_call),
-            is_action=False,
-            in_after_call=True,
-        ).lower()
+        after_call = BodyLowerer(context, context.model.bodies[flow.after_call]).lower()
     return BodyIR(
         name,
         names.body_constant(name, is_action=False),
@@ -220,41 +208,28 @@ def _lower_input(context: ModuleContext, item: ast.Input) -> InputIR:
 
 
 class BodyLowerer:
-    """Lowers the steps of one body (a flow, an action, or an `after call` block)."""
+    """Lowers the steps of one body (a flow, an action, or an `after call` block) from
+    what the checker recorded about it: its flow graph gives every way out of every
+    step, its types say which values are dates and times to be said in words."""
 
-    def __init__(
-        self,
-        context: ModuleContext,
-        body_name: str,
-        steps: Sequence[ast.Step],
-        handlers: Sequence[ast.Handler],
-        variables: Mapping[str, Variable],
-        *,
-        is_action: bool,
-        in_after_call: bool = False,
-    ) -> None:
+    def __init__(self, context: ModuleContext, model: BodyModel) -> None:
         self.context = context
-        self.in_after_call = in_after_call
-        self.variables = variables
-        self.body_name = body_name
-        self.steps = steps
-        self.is_action = is_action
-        self.defaults = {handler.event.name: handler for handler in handlers}
-        self.labels = {
-            label.name: index for index, step in enumerate(steps) for label in step.labels
-        }
+        self.body = model.body
+        self.graph = model.graph
+        self.types = model.types
         self.exits: list[StepIR] = []
         self._exit_indexes: dict[object, int] = {}
 
     def lower(self) -> tuple[StepIR, ...]:
-        lowered = [self.lower_step(index, step) for index, step in enumerate(self.steps)]
+        lowered = [self.lower_step(index, step) for index, step in enumerate(self.body.steps)]
         lowered += self.exits
         width = max(2, len(str(len(lowered) - 1)))
+        after_call = self.body.kind is BodyKind.AFTER_CALL
         return tuple(
             replace(
                 step,
                 function=names.step_function(
-                    self.body_name, index, step.kind, width, after_call=self.in_after_call
+                    self.body.name, index, step.kind, width, after_call=after_call
                 ),
             )
             for index, step in enumerate(lowered)
@@ -280,132 +255,124 @@ class BodyLowerer:
         return f"ops.text({self._spoken_value(expr)})"
 
     def _spoken_value(self, expr: ast.Expr) -> str:
-        kind = static_type(expr, self.variables)
-        if isinstance(kind, Scalar) and kind.name in SPOKEN_TYPES:
-            return f"ops.spoken({lower_expr(expr)}, {kind.name!r})"
+        said = self._said_type(expr)
+        if isinstance(said, Scalar) and said.name in SPOKEN_TYPES:
+            return f"ops.spoken({lower_expr(expr)}, {said.name!r})"
         return lower_expr(expr)
 
-    # ---------------------------------------------------------------- targets
+    def _said_type(self, expr: ast.Expr) -> Type:
+        """The type the checker gave the value a person hears; a fallback
+        (`{{when ?? "not yet"}}`) is said as its left side is, which the right side
+        only stands in for when it is missing."""
+        while isinstance(expr, ast.Fallback):
+            expr = expr.left
+        return self.types[expr]
 
-    def next_of(self, index: int) -> MoveIR:
-        return MoveIR(str(index + 1), "next")
+    # ---------------------------------------------------------------- ways out
 
-    def target(self, target: ast.Target) -> MoveIR:
-        name = target.name.name
-        if target.args is None and name in self.labels:
-            return MoveIR(str(self.labels[name]), f"-> {name}")
-        return self.exit_step(name, target.args or (), target.span)
+    def moves(self, index: int) -> dict[str, MoveIR]:
+        """A step's ways out, by the names its macro uses, as the checker's flow graph has
+        them; for an event no handler catches, what the step table says happens."""
+        moves: dict[str, MoveIR] = {}
+        for edge in self.graph.successors[index]:
+            name = _move_name(edge)
+            if name is not None:
+                moves[name] = self._move(edge)
+        slot = kind_of(self.body.steps[index]).handler
+        if slot is not None and slot.event not in moves:
+            moves[slot.event.value] = _unhandled(slot, index)
+        return moves
 
-    def handler_or(self, handler: ast.Handler | None, otherwise: MoveIR) -> MoveIR:
-        """An optional path (`send`, `transfer`): the step's own handler, else `otherwise`.
+    def _move(self, edge: Edge) -> MoveIR:
+        if edge.clause is None:
+            # To the next step; or, in `after call`, a failure without a handler going on.
+            comment = "next" if edge.kind is EdgeKind.NEXT else "next (logged)"
+            return MoveIR(str(edge.destination), comment)
+        target = edge.clause.target if isinstance(edge.clause, ast.Handler) else edge.clause
+        if isinstance(edge.destination, Leave):
+            return self.exit_step(target)
+        return MoveIR(str(edge.destination), f"-> {target.name.name}")
 
-        Default handlers do not apply here: they catch no_answer and error of
-        collect, request and code only (LANGUAGE.md section 4).
-        """
-        return self.target(handler.target) if handler is not None else otherwise
-
-    def required(self, handler: ast.Handler | None, default_event: str) -> MoveIR:
-        """The target of a path the checker guarantees: the step's handler or the default."""
-        chosen = handler or self.defaults.get(default_event)
-        if chosen is None:
-            raise AssertionError(f"the checker let through a step with no {default_event} path")
-        return self.target(chosen.target)
-
-    def error_path(self, index: int, handler: ast.Handler | None) -> MoveIR:
-        """Where a failed `request` or `code` goes.
-
-        In `after call`, which has no default handlers, a failure without a handler
-        is logged and the block goes on (the checker's graph has the same edge).
-        """
-        if handler is None and self.in_after_call:
-            return MoveIR(str(index + 1), "next (logged)")
-        return self.required(handler, "error")
-
-    def exit_step(self, output: str, args: Sequence[ast.Arg], span: Span) -> MoveIR:
-        """The index of a step that leaves the action through `output` (made on first use)."""
-        key: object = (output, span) if args else output
+    def exit_step(self, target: ast.Target) -> MoveIR:
+        """The index of a step that leaves the action through the output a target names
+        (`-> Fail(reason = "...")`, `on Fail -> Fail`), made on first use."""
+        output = target.name.name
+        key: object = (output, target.span) if target.args else output
+        text = f"-> {self.context.source_text(target.span)}"
         if key not in self._exit_indexes:
-            self._exit_indexes[key] = len(self.steps) + len(self.exits)
-            target_text = f"-> {self.context.source_text(span)}"
-            fields = {"output": repr(output), "fields": _arg_dict(args)}
-            self.exits.append(StepIR("", "exit", span.line, target_text, fields, {}))
-        return MoveIR(str(self._exit_indexes[key]), f"-> {self.context.source_text(span)}")
+            self._exit_indexes[key] = len(self.body.steps) + len(self.exits)
+            fields = {"output": repr(output), "fields": _arg_dict(target.args or ())}
+            self.exits.append(_step_ir(EXIT, target.span.line, text, fields, {}))
+        return MoveIR(str(self._exit_indexes[key]), text)
 
     def make(
         self,
-        kind: str,
-        span: Span,
+        index: int,
+        step: ast.Step,
         moves: Mapping[str, MoveIR] | None = None,
         **fields: str,
     ) -> StepIR:
-        return StepIR("", kind, span.line, self.context.source_text(span), fields, moves or {})
+        """The IR of a step: its `fields`, and its moves (by default from the graph)."""
+        return _step_ir(
+            kind_of(step),
+            step.span.line,
+            self.context.source_text(step.span),
+            fields,
+            self.moves(index) if moves is None else moves,
+        )
 
     # ---------------------------------------------------------------- steps
 
     def lower_step(self, index: int, step: ast.Step) -> StepIR:
+        """The step's own clauses as Python expressions, for its macro to place."""
         match step:
             case ast.Talk():
-                return self._talk(index, step)
+                return self.make(index, step, text=self.speech(step.text))
             case ast.Collect():
-                return self._collect(index, step)
+                question = _question(step, self.speech)
+                return self.make(index, step, var=repr(step.var.name), question=question)
             case ast.Request():
-                return self._request(index, step)
+                expect = shape(step.expect) if step.expect is not None else "None"
+                return self.make(
+                    index, step, var=repr(step.var.name), request=_http_request(step),
+                    expect=expect,
+                )
             case ast.Run():
                 return self._run(index, step)
             case ast.Code():
                 return self._code(index, step)
             case ast.Set():
-                return self._set(index, step)
+                return self.make(index, step, var=repr(step.var.name), value=lower_expr(step.value))
             case ast.If():
-                return self._if(index, step)
+                return self.make(index, step, condition=condition(step.condition))
             case ast.Jump():
-                return self._jump(index, step)
+                return self.make(index, step)
             case ast.SendSms():
-                return self._sms(index, step)
+                return self.make(index, step, to=textual(step.to), text=self.speech(step.text))
             case ast.SendEmail():
-                return self._email(index, step)
+                return self.make(
+                    index, step, to=textual(step.to), subject=self.speech(step.subject),
+                    body=self.speech(step.body),
+                )
             case ast.Transfer():
-                return self._transfer(index, step)
+                say = self.speech(step.say) if step.say is not None else "None"
+                return self.make(index, step, to=textual(step.to), say=say)
             case ast.End():
-                return self._end(index, step)
+                text = self.speech(step.text) if step.text is not None else "None"
+                return self.make(index, step, text=text)
             case ast.Exit():
-                return self._exit(index, step)
-
-    def _talk(self, index: int, step: ast.Talk) -> StepIR:
-        return self.make(
-            "talk", step.span, {"next": self.next_of(index)}, text=self.speech(step.text)
-        )
-
-    def _collect(self, index: int, step: ast.Collect) -> StepIR:
-        moves = {
-            "next": self.next_of(index),
-            "no_answer": self.required(step.on_no_answer, "no_answer"),
-        }
-        return self.make(
-            "collect",
-            step.span,
-            moves,
-            var=repr(step.var.name),
-            question=_question(step, self.speech),
-        )
-
-    def _request(self, index: int, step: ast.Request) -> StepIR:
-        moves = {"next": self.next_of(index), "error": self.error_path(index, step.on_error)}
-        expect = shape(step.expect) if step.expect is not None else "None"
-        return self.make(
-            "request",
-            step.span,
-            moves,
-            var=repr(step.var.name),
-            request=_http_request(step),
-            expect=expect,
-        )
+                return self.make(
+                    index, step, output=repr(step.output.name), fields=_arg_dict(step.args)
+                )
 
     def _run(self, index: int, step: ast.Run) -> StepIR:
-        returns = {repr(h.event.name): self.target(h.target) for h in step.handlers}
+        # The graph lists a run's edges in the order its action declares the outputs; the
+        # generated `returns` keep the order of the run's own `on` clauses, as written.
+        moves = self.moves(index)
+        returns = {repr(h.event.name): moves[repr(h.event.name)] for h in step.handlers}
         return self.make(
-            "run",
-            step.span,
+            index,
+            step,
             returns,
             action=self.context.action_reference(step),
             var=repr(step.var.name),
@@ -413,13 +380,11 @@ class BodyLowerer:
         )
 
     def _code(self, index: int, step: ast.Code) -> StepIR:
-        moves = {"next": self.next_of(index), "error": self.error_path(index, step.on_error)}
         decl = self.context.model.python_calls.get(step)
         invocation = _python_call(step, decl, self.context.python_aliases[step.module])
         return self.make(
-            "code",
-            step.span,
-            moves,
+            index,
+            step,
             var=repr(step.var.name),
             function=repr(f"{step.module}.{step.function.name}"),
             invocation=invocation,
@@ -427,63 +392,46 @@ class BodyLowerer:
             returns=shape(decl.returns) if decl else "None",
         )
 
-    def _set(self, index: int, step: ast.Set) -> StepIR:
-        return self.make(
-            "set",
-            step.span,
-            {"next": self.next_of(index)},
-            var=repr(step.var.name),
-            value=lower_expr(step.value),
-        )
-
-    def _if(self, index: int, step: ast.If) -> StepIR:
-        moves = {"target": self.target(step.target), "next": self.next_of(index)}
-        return self.make("if", step.span, moves, condition=condition(step.condition))
-
-    def _jump(self, index: int, step: ast.Jump) -> StepIR:
-        return self.make("jump", step.span, {"target": self.target(step.target)})
-
-    def _sms(self, index: int, step: ast.SendSms) -> StepIR:
-        moves = {
-            "next": self.next_of(index),
-            "error": self.handler_or(step.on_error, MoveIR(str(index + 1), "next (logged)")),
-        }
-        return self.make("sms", step.span, moves, to=textual(step.to), text=self.speech(step.text))
-
-    def _email(self, index: int, step: ast.SendEmail) -> StepIR:
-        moves = {
-            "next": self.next_of(index),
-            "error": self.handler_or(step.on_error, MoveIR(str(index + 1), "next (logged)")),
-        }
-        return self.make(
-            "email",
-            step.span,
-            moves,
-            to=textual(step.to),
-            subject=self.speech(step.subject),
-            body=self.speech(step.body),
-        )
-
-    def _transfer(self, index: int, step: ast.Transfer) -> StepIR:
-        moves = {"error": self.handler_or(step.on_error, MoveIR("ENDED", "the call ends"))}
-        say = self.speech(step.say) if step.say is not None else "None"
-        return self.make("transfer", step.span, moves, to=textual(step.to), say=say)
-
-    def _end(self, index: int, step: ast.End) -> StepIR:
-        text = self.speech(step.text) if step.text is not None else "None"
-        return self.make("end", step.span, text=text)
-
-    def _exit(self, index: int, step: ast.Exit) -> StepIR:
-        return self.make(
-            "exit",
-            step.span,
-            output=repr(step.output.name),
-            fields=_arg_dict(step.args),
-        )
-
 
 # --------------------------------------------------------------------------
 # Step parts
+
+
+def _step_ir(
+    kind: StepKind[Any],
+    line: int,
+    source_text: str,
+    fields: Mapping[str, str],
+    moves: Mapping[str, MoveIR],
+) -> StepIR:
+    """A step function as the step table describes its kind: name, macro, async or not."""
+    awaits = kind.waits is not Waits.NOTHING
+    return StepIR("", kind.name, kind.template, awaits, line, source_text, fields, moves)
+
+
+def _move_name(edge: Edge) -> str | None:
+    """The name a macro gives the move along an edge; None for an edge that ends the body
+    (`end`, a transfer that went through, `exit`), which the macro writes itself."""
+    match edge.kind:
+        case EdgeKind.NEXT:
+            return "next" if isinstance(edge.destination, int) else None
+        case EdgeKind.BRANCH | EdgeKind.JUMP:
+            return "target"
+        case EdgeKind.NO_ANSWER | EdgeKind.ERROR:
+            return edge.kind.value
+        case EdgeKind.OUTPUT:
+            return repr(edge.output.name.name) if edge.output is not None else None
+
+
+def _unhandled(slot: OnEvent[Any], index: int) -> MoveIR:
+    """Where an event goes that no handler catches (the graph has no edge for it)."""
+    match slot.unhandled:
+        case Unhandled.CONTINUES:
+            return MoveIR(str(index + 1), "next (logged)")
+        case Unhandled.ENDS_CALL:
+            return MoveIR("ENDED", "the call ends")
+        case Unhandled.DEFAULT:
+            raise AssertionError(f"the checker let through a step with no {slot.event} path")
 
 
 def _arg_dict(args: Sequence[ast.Arg]) -> str:
@@ -592,28 +540,6 @@ def shape(type_expr: ast.TypeExpr) -> str:
 
 # --------------------------------------------------------------------------
 # Expressions
-
-
-def static_type(expr: ast.Expr, variables: Mapping[str, Variable]) -> Type | None:
-    """The checked type of a path (`name`, `name.field`, `name[0]`, `a ?? b`), if known."""
-    match expr:
-        case ast.Name(ident=ident):
-            variable = variables.get(ident.name)
-            return variable.type if variable is not None else None
-        case ast.FieldAccess(target=ast.Name(ident=ast.Ident(name="call")), field=field_name) if (
-            field_name.name in CALL_BUILTINS
-        ):
-            return Scalar("datetime") if field_name.name == "started_at" else None
-        case ast.FieldAccess(target=target, field=field_name):
-            owner = static_type(target, variables)
-            return owner.field(field_name.name) if isinstance(owner, Record | RunResult) else None
-        case ast.IndexAccess(target=target):
-            owner = static_type(target, variables)
-            return owner.element if isinstance(owner, ListOf) else None
-        case ast.Fallback(left=left):
-            return static_type(left, variables)
-        case _:
-            return None
 
 
 def textual(expr: ast.Expr) -> str:
