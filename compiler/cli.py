@@ -20,6 +20,7 @@ from flowc_runtime.serve.options import (
 from . import __version__
 from .build import build_files, write_files
 from .diagnostics import render_human, render_json
+from .fixes import apply_fixes
 from .pipeline import CheckResult, InputError, check_files
 from .run import RunError, RunOptions, discard_further_output, run_built
 
@@ -39,6 +40,11 @@ def build_parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="report diagnostics for .flow files")
     check.add_argument("files", nargs="+", metavar="FILE")
     check.add_argument("--format", choices=("human", "json"), default="human")
+    check.add_argument(
+        "--fix",
+        action="store_true",
+        help="first apply the machine-applicable fixes to the files, then report what is left",
+    )
 
     build = commands.add_parser("build", help="generate Python modules from .flow files")
     build.add_argument("files", nargs="+", metavar="FILE")
@@ -68,14 +74,36 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def run_check(files: Sequence[str], output_format: str) -> int:
-    result = check_files(files)
+def run_check(files: Sequence[str], output_format: str, fix: bool = False) -> int:
+    result = fix_and_recheck(files) if fix else check_files(files)
     if output_format == "json":
         print(render_json(result.diagnostics))
     elif result.diagnostics:
         sys.stdout.write(render_human(result.diagnostics, result.sources))
         print(_summary(result.error_count, result.warning_count))
     return EXIT_ERRORS if result.error_count else EXIT_OK
+
+
+MAX_FIX_ROUNDS = 10
+
+
+def fix_and_recheck(files: Sequence[str]) -> CheckResult:
+    """Apply fixes and check again until none applies; say on stderr what was changed.
+
+    Rounds, because a fix left out for overlapping another may still apply after it,
+    and a bound, because a fix that brought back its own diagnostic would go on forever.
+    stdout is left to the report, which reads as `flowc check` prints it.
+    """
+    result = check_files(files)
+    for _ in range(MAX_FIX_ROUNDS):
+        applied = apply_fixes(result, files)
+        if not applied:
+            break
+        for change in applied:
+            where, code = change.fix.edits[0].span, change.diagnostic.code
+            print(f"fixed {where}: [{code}] {change.fix.message}", file=sys.stderr)
+        result = check_files(files)
+    return result
 
 
 def run_build(files: Sequence[str], output_dir: str) -> int:
@@ -149,7 +177,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         if args.command == "check":
-            return run_check(args.files, args.format)
+            return run_check(args.files, args.format, args.fix)
         if args.command == "build":
             return run_build(args.files, args.output)
         if args.command == "run":

@@ -16,13 +16,24 @@ place where a label, a default handler or a target is resolved.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from . import ast, steps
-from .diagnostics import Diagnostic, Note, did_you_mean, error
+from . import ast, codes, steps
+from .diagnostics import (
+    Applicability,
+    Diagnostic,
+    Edit,
+    Fix,
+    Note,
+    did_you_mean,
+    error,
+    rename_fix,
+)
+from .parsing.grammar import load_grammar
 from .source import Span
 
 # What a body's default handlers can catch.
@@ -177,7 +188,7 @@ class _Builder:
                 if label.name in declared:
                     self.diagnostics.append(
                         error(
-                            "E0106",
+                            codes.DUPLICATE_LABEL,
                             label.span,
                             f"the label '{label.name}' is declared twice in "
                             f"{self.body.describe()}",
@@ -189,7 +200,7 @@ class _Builder:
                 if label.name in self.outputs:
                     self.diagnostics.append(
                         error(
-                            "E0114",
+                            codes.LABEL_NAMED_LIKE_OUTPUT,
                             label.span,
                             f"the label '{label.name}' has the name of an output of "
                             f"action '{self.body.name}'",
@@ -209,10 +220,13 @@ class _Builder:
             if event not in EVENTS:
                 self.diagnostics.append(
                     error(
-                        "E0113",
+                        codes.UNKNOWN_DEFAULT_EVENT,
                         handler.event.span,
                         f"'{event}' is not an event a default handler can catch",
                         help=_event_help(event),
+                        fixes=rename_fix(
+                            handler.event.span, event, did_you_mean(event, EVENTS), EVENTS
+                        ),
                     )
                 )
                 # The author meant some default: missing paths would only repeat this.
@@ -287,14 +301,15 @@ class _Builder:
         where = f"or a default at the top of {self.body.describe()}:\n  {clause}"
         if slot.event is steps.Event.NO_ANSWER:
             return error(
-                "E0302",
+                codes.COLLECT_WITHOUT_NO_ANSWER,
                 step.span,
                 f"'{named}' has no path for when the caller does not answer",
                 notes=[Note("after every attempt fails the call would have nowhere to go")],
                 help=f"add a clause to the collect:\n    {clause}\n{where}",
+                fixes=[_add_handlers(step, [slot.event.value], ())],
             )
         return error(
-            "E0303",
+            codes.NO_ERROR_PATH,
             step.span,
             f"'{named}' has no path for when it fails",
             notes=[Note(f"{slot.failure} would strand the call")],
@@ -402,12 +417,13 @@ class _Builder:
         suggestion = did_you_mean(name.name, self.outputs)
         declared = ", ".join(self.outputs) or "none"
         return error(
-            "E0104",
+            codes.UNDEFINED_OUTPUT,
             name.span,
             f"action '{self.body.name}' has no output named '{name.name}'",
             notes=[Note(f"its outputs: {declared}")],
             help=f"did you mean '{suggestion}'?" if suggestion else
             f"declare it: output {name.name}",
+            fixes=rename_fix(name.span, name.name, suggestion, self.outputs),
         )
 
     def _unknown_label(self, target: ast.Target) -> Diagnostic:
@@ -422,10 +438,11 @@ class _Builder:
             hint = f"put '{name}:' before the step the call should go to"
         what = "a label or an output" if self.body.kind is BodyKind.ACTION else "a label"
         return error(
-            "E0102",
+            codes.UNDEFINED_LABEL,
             target.name.span,
             f"'{name}' is not {what} of {self.body.describe()}",
             help=hint,
+            fixes=rename_fix(target.name.span, name, suggestion, candidates),
         )
 
     def _foreign_label(self, target: ast.Target, other: Body) -> Diagnostic:
@@ -435,7 +452,7 @@ class _Builder:
         else:
             why = "a flow's steps and its 'after call' block cannot jump into each other"
         return error(
-            "E0305",
+            codes.JUMP_INTO_OTHER_BODY,
             target.name.span,
             f"the label '{name}' belongs to {other.describe()}, not to {self.body.describe()}",
             notes=[Note(why)],
@@ -455,7 +472,7 @@ def _event_help(event: str) -> str:
 def _duplicate_handler(handler: ast.Handler, first: ast.Handler) -> Diagnostic:
     event = handler.event.name
     return error(
-        "E0110",
+        codes.DUPLICATE_HANDLER,
         handler.span,
         f"'on {event}' is handled twice",
         notes=[Note("first handled here", first.span)],
@@ -469,11 +486,12 @@ def _unknown_run_output(
     names = [o.name.name for o in outputs]
     suggestion = meant or did_you_mean(handler.event.name, names)
     return error(
-        "E0104",
+        codes.UNDEFINED_OUTPUT,
         handler.event.span,
         f"action '{run.action.name}' has no output named '{handler.event.name}'",
         notes=[Note(f"its outputs: {', '.join(names)}")],
         help=f"did you mean '{suggestion}'?" if suggestion else None,
+        fixes=rename_fix(handler.event.span, handler.event.name, suggestion, names),
     )
 
 
@@ -488,17 +506,40 @@ def _unconnected(run: ast.Run, missing: list[ast.Output]) -> Diagnostic:
     indent = " " * (run.span.column + 1)
     lines = "\n".join(f"{indent}on {o.name.name} -> <label>" for o in missing)
     return error(
-        "E0301",
+        codes.OUTPUT_NOT_CONNECTED,
         run.span,
         message,
         notes=[Note(f"output '{o.name.name}' declared here", o.span) for o in missing],
         help=f"every output of {action} must lead somewhere; add to the run:\n{lines}",
+        fixes=[_add_handlers(run, [o.name.name for o in missing], run.handlers)],
     )
+
+
+def _add_handlers(step: ast.Step, events: list[str], handlers: tuple[ast.Handler, ...]) -> Fix:
+    """Handlers for `events` written after the step, each to a placeholder label.
+
+    Which step the call should go to is the author's decision, so this is only a
+    suggestion: the label is named after the event (`on NotInterested -> not_interested`),
+    and the check that follows reports it until a step carries that label.
+    """
+    column = handlers[0].span.column - 1 if handlers else step.span.column + 1
+    clauses = [f"on {event} -> {_placeholder_label(event)}" for event in events]
+    text = "".join(f"\n{' ' * column}{clause}" for clause in clauses)
+    span = step.span
+    end = Span(span.file, span.end_line, span.end_column, span.end_line, span.end_column)
+    message = "add " + ", ".join(f"'{clause}'" for clause in clauses)
+    return Fix(message, (Edit(end, text),), Applicability.SUGGESTION)
+
+
+def _placeholder_label(event: str) -> str:
+    """`NotInterested` -> `not_interested`: a label name that is no keyword."""
+    label = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", event).lower()
+    return f"{label}_step" if label in load_grammar().reserved else label
 
 
 def _output_from_flow(target: ast.Target, body: Body) -> Diagnostic:
     return error(
-        "E0306",
+        codes.OUTPUT_TARGET_IN_FLOW,
         target.span,
         f"{body.describe()} has no outputs; '-> {target.name.name}(...)' leaves an action",
         help="in a flow, jump to a label, or end the call with `end`",

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import ast
+from . import ast, codes
 from .diagnostics import Diagnostic, error
 from .parser import parse
 from .source import SourceFile, Span
@@ -56,7 +56,7 @@ def read_source(path: str) -> tuple[SourceFile, Diagnostic | None]:
         line_start = data.rfind(b"\n", 0, exc.start) + 1
         column = len(data[line_start : exc.start].decode("utf-8", errors="replace")) + 1
         problem = error(
-            "E0002",
+            codes.NOT_UTF8,
             Span(path, line, column, line, column + 1),
             f"this file is not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})",
             help="save the file as UTF-8",
@@ -101,7 +101,11 @@ def _load_module(program: Program, path: str, overlays: Mapping[str, str]) -> No
             reason = exc.strerror or str(exc)
             for imp in importers.get(current, ()):
                 program.diagnostics.append(
-                    error("E0203", imp.span, f"cannot read the imported file '{current}': {reason}")
+                    error(
+                        codes.IMPORT_UNREADABLE,
+                        imp.span,
+                        f"cannot read the imported file '{current}': {reason}",
+                    )
                 )
             continue
         program.sources[current] = source
@@ -139,7 +143,7 @@ def _resolve_import(
         if target not in overlays and not os.path.isfile(target):
             program.diagnostics.append(
                 error(
-                    "E0201",
+                    codes.IMPORT_NOT_FOUND,
                     imp.path.span,
                     f"cannot find the imported file '{relative}' (looked for '{target}')",
                     help="import paths are relative to the importing file's folder",
@@ -161,7 +165,7 @@ def _package_flow_files(program: Program, imp: ast.PackageImport) -> tuple[str, 
         what = "is not installed" if spec is None else "holds no .flow files"
         program.diagnostics.append(
             error(
-                "E0202",
+                codes.LIBRARY_NOT_INSTALLED,
                 imp.span,
                 f"the action library '{imp.package}' {what}",
                 help=f"install the package that provides '{imp.package}', or import by file path",

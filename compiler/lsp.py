@@ -10,6 +10,10 @@ of the files it imports that are not open themselves (an open file's own check
 speaks for it). A save may change what other documents import, so it re-checks
 every open document; closing one clears what nothing else publishes any more.
 
+The fixes of the diagnostics last published for a file are its quick fixes
+(`textDocument/codeAction`, kind quickfix), each edit a WorkspaceEdit; those
+safe to apply unseen are marked preferred.
+
 LSP positions are 0-based and count characters in the encoding agreed at
 initialisation (UTF-16 code units unless the client offers another); flowc
 spans are 1-based and count code points, so columns are converted per line.
@@ -27,8 +31,8 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 from pygls.workspace import PositionCodec
 
-from . import __version__
-from .diagnostics import Diagnostic, Severity
+from . import __version__, codes
+from .diagnostics import Applicability, Diagnostic, Fix, Severity
 from .pipeline import check_files
 from .source import SourceFile, Span
 
@@ -38,7 +42,7 @@ _SEVERITIES = {
 }
 # Warnings about code that does nothing (an unreachable step, a label never
 # jumped to): editors show such code faded.
-_UNNECESSARY = frozenset({"W0101", "W0103"})
+_UNNECESSARY = frozenset({codes.UNREACHABLE_STEP, codes.LABEL_NEVER_USED})
 
 
 @dataclass
@@ -58,6 +62,8 @@ class FlowLanguageServer(LanguageServer):
         self.documents: dict[str, _OpenDocument] = {}  # by URI
         # Open document URI -> the URIs its last check published diagnostics for.
         self.published: dict[str, set[str]] = {}
+        # URI -> the quick fixes of the diagnostics last published for it.
+        self.fixes: dict[str, list[types.CodeAction]] = {}
         self.shutdown_requested = False
 
     def document_opened(self, uri: str, text: str, version: int) -> None:
@@ -87,12 +93,13 @@ class FlowLanguageServer(LanguageServer):
         def uri_of(path: str) -> str:
             return open_uris.get(path) or Path(path).absolute().as_uri()
 
-        by_uri = to_lsp_diagnostics(
-            result.diagnostics, result.sources, uri_of, self.workspace.position_codec
-        )
+        codec = self.workspace.position_codec
+        by_uri = to_lsp_diagnostics(result.diagnostics, result.sources, uri_of, codec)
+        actions = to_code_actions(result.diagnostics, result.sources, uri_of, codec)
         files = {uri_of(p) for p in result.sources} | set(by_uri) | {uri}
         speaks_for = files - (self.documents.keys() - {uri})
         for target in sorted(speaks_for):
+            self.fixes[target] = actions.get(target, [])
             self.text_document_publish_diagnostics(
                 types.PublishDiagnosticsParams(
                     uri=target,
@@ -105,9 +112,18 @@ class FlowLanguageServer(LanguageServer):
         self.published[uri] = speaks_for
         self._clear_unclaimed(stale)
 
+    def quick_fixes(self, uri: str, wanted: types.Range) -> list[types.CodeAction]:
+        """The fixes of the diagnostics published for `uri` whose range meets `wanted`."""
+        return [
+            action
+            for action in self.fixes.get(uri, [])
+            if action.diagnostics and _meet(action.diagnostics[0].range, wanted)
+        ]
+
     def _clear_unclaimed(self, uris: set[str]) -> None:
         claimed = set().union(*self.published.values())
         for uri in sorted(uris - claimed):
+            self.fixes.pop(uri, None)
             self.text_document_publish_diagnostics(
                 types.PublishDiagnosticsParams(uri=uri, diagnostics=[])
             )
@@ -128,26 +144,75 @@ def to_lsp_diagnostics(
     ranges = _Ranges(sources, codec)
     by_uri: dict[str, list[types.Diagnostic]] = {}
     for d in diagnostics:
-        related = [
-            types.DiagnosticRelatedInformation(
-                location=types.Location(uri=uri_of(note.span.file), range=ranges(note.span)),
-                message=note.message,
-            )
-            for note in d.notes
-            if note.span is not None
-        ]
-        by_uri.setdefault(uri_of(d.span.file), []).append(
-            types.Diagnostic(
-                range=ranges(d.span),
-                message=_message(d),
-                severity=_SEVERITIES[d.severity],
-                code=d.code,
-                source="flowc",
-                related_information=related or None,
-                tags=[types.DiagnosticTag.Unnecessary] if d.code in _UNNECESSARY else None,
-            )
-        )
+        by_uri.setdefault(uri_of(d.span.file), []).append(_to_lsp(d, ranges, uri_of))
     return by_uri
+
+
+def _to_lsp(d: Diagnostic, ranges: _Ranges, uri_of: Callable[[str], str]) -> types.Diagnostic:
+    """One diagnostic; notes with a span and labels become related information."""
+    related = [
+        types.DiagnosticRelatedInformation(
+            location=types.Location(uri=uri_of(span.file), range=ranges(span)), message=message
+        )
+        for message, span in [
+            *((note.message, note.span) for note in d.notes if note.span is not None),
+            *((label.message, label.span) for label in d.labels),
+        ]
+    ]
+    return types.Diagnostic(
+        range=ranges(d.span),
+        message=_message(d),
+        severity=_SEVERITIES[d.severity],
+        code=d.code,
+        source="flowc",
+        related_information=related or None,
+        tags=[types.DiagnosticTag.Unnecessary] if d.code in _UNNECESSARY else None,
+    )
+
+
+def to_code_actions(
+    diagnostics: Sequence[Diagnostic],
+    sources: Mapping[str, SourceFile],
+    uri_of: Callable[[str], str],
+    codec: PositionCodec,
+) -> dict[str, list[types.CodeAction]]:
+    """Each fix of each diagnostic as a quick fix, grouped by the URI the diagnostic is in.
+
+    The diagnostic goes with its fix, as LSP asks, so an editor can show the fix beside it.
+    """
+    ranges = _Ranges(sources, codec)
+    by_uri: dict[str, list[types.CodeAction]] = {}
+    for d in diagnostics:
+        if d.fixes:
+            lsp_diagnostic = _to_lsp(d, ranges, uri_of)
+            by_uri.setdefault(uri_of(d.span.file), []).extend(
+                _code_action(fix, lsp_diagnostic, ranges, uri_of) for fix in d.fixes
+            )
+    return by_uri
+
+
+def _code_action(
+    fix: Fix, diagnostic: types.Diagnostic, ranges: _Ranges, uri_of: Callable[[str], str]
+) -> types.CodeAction:
+    changes: dict[str, list[types.TextEdit]] = {}
+    for edit in fix.edits:
+        text_edit = types.TextEdit(range=ranges(edit.span), new_text=edit.new_text)
+        changes.setdefault(uri_of(edit.span.file), []).append(text_edit)
+    return types.CodeAction(
+        title=fix.message,
+        kind=types.CodeActionKind.QuickFix,
+        diagnostics=[diagnostic],
+        edit=types.WorkspaceEdit(changes=changes),
+        is_preferred=fix.applicability is Applicability.MACHINE_APPLICABLE,
+    )
+
+
+def _meet(a: types.Range, b: types.Range) -> bool:
+    """Whether two ranges share a position; touching counts (a cursor at a name's end)."""
+    def key(p: types.Position) -> tuple[int, int]:
+        return (p.line, p.character)
+
+    return key(a.start) <= key(b.end) and key(b.start) <= key(a.end)
 
 
 def _message(d: Diagnostic) -> str:
@@ -213,6 +278,15 @@ def create_server() -> FlowLanguageServer:
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: FlowLanguageServer, params: types.DidCloseTextDocumentParams) -> None:
         ls.document_closed(params.text_document.uri)
+
+    @server.feature(
+        types.TEXT_DOCUMENT_CODE_ACTION,
+        types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]),
+    )
+    def code_action(
+        ls: FlowLanguageServer, params: types.CodeActionParams
+    ) -> list[types.CodeAction]:
+        return ls.quick_fixes(params.text_document.uri, params.range)
 
     @server.feature(types.SHUTDOWN)
     def shutdown(ls: FlowLanguageServer, params: None) -> None:

@@ -19,42 +19,10 @@ from .diagnostics import Diagnostic
 from .parsing.context import MAX_ERRORS, ParseContext, TooManyErrors
 from .parsing.driver import FileParser
 from .parsing.grammar import load_grammar
-from .parsing.messages import (
-    E_BAD_CHARACTER,
-    E_BAD_DOTTED_NAME,
-    E_BAD_ESCAPE,
-    E_BAD_NUMBER,
-    E_BAD_TEMPLATE,
-    E_DUPLICATE_CLAUSE,
-    E_KEYWORD_AS_NAME,
-    E_MISSING_CLAUSE,
-    E_NOT_PLAIN,
-    E_TOO_DEEP,
-    E_UNEXPECTED,
-    E_UNKNOWN_KEYWORD,
-    E_UNKNOWN_TYPE,
-    E_UNTERMINATED_STRING,
-    E_WRONG_HANDLER,
-)
 from .parsing.nesting import MAX_NESTING
 from .source import SourceFile
 
 __all__ = [
-    "E_BAD_CHARACTER",
-    "E_BAD_DOTTED_NAME",
-    "E_BAD_ESCAPE",
-    "E_BAD_NUMBER",
-    "E_BAD_TEMPLATE",
-    "E_DUPLICATE_CLAUSE",
-    "E_KEYWORD_AS_NAME",
-    "E_MISSING_CLAUSE",
-    "E_NOT_PLAIN",
-    "E_TOO_DEEP",
-    "E_UNEXPECTED",
-    "E_UNKNOWN_KEYWORD",
-    "E_UNKNOWN_TYPE",
-    "E_UNTERMINATED_STRING",
-    "E_WRONG_HANDLER",
     "MAX_ERRORS",
     "MAX_NESTING",
     "ParseResult",

@@ -14,8 +14,8 @@ import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
-from . import ast
-from .diagnostics import Diagnostic, Note, did_you_mean, error, warning
+from . import ast, codes
+from .diagnostics import Diagnostic, Fix, Note, did_you_mean, error, rename_fix, warning
 from .loader import Program
 from .source import Span
 
@@ -112,7 +112,7 @@ def _declare(module: ast.Module, diagnostics: list[Diagnostic]) -> ModuleScope:
                 earlier = scope.pythons[key]
                 diagnostics.append(
                     error(
-                        "E0109",
+                        codes.DUPLICATE_DECLARATION,
                         decl.span,
                         f"'{decl.module}.{decl.function.name}' is declared twice",
                         notes=[Note("first declared here", earlier.span)],
@@ -136,7 +136,7 @@ def _define(scope: ModuleScope, name: ast.Ident, symbol: Symbol, out: list[Diagn
     first, second = sorted((bound, name.span), key=lambda span: (span.line, span.column))
     out.append(
         error(
-            "E0109",
+            codes.DUPLICATE_DECLARATION,
             second,
             f"the name '{name.name}' is declared twice in this file",
             notes=[Note(f"'{name.name}' first declared here", first)],
@@ -183,7 +183,7 @@ def _find_exported(
     if flows:
         diagnostics.append(
             error(
-                "E0205",
+                codes.FLOW_AS_ACTION,
                 name.span,
                 f"'{name.name}' in '{source}' is a flow; only actions can be imported",
                 notes=[Note(f"flow '{name.name}' declared here", flows[0].name.span)],
@@ -196,11 +196,12 @@ def _find_exported(
     listing = ", ".join(sorted(available)) or "none"
     diagnostics.append(
         error(
-            "E0204",
+            codes.IMPORTED_NAME_NOT_FOUND,
             name.span,
             f"'{source}' has no action named '{name.name}'",
             notes=[Note(f"actions in '{source}': {listing}")],
             help=f"did you mean '{suggestion}'?" if suggestion else None,
+            fixes=rename_fix(name.span, name.name, suggestion, available),
         )
     )
     return UNRESOLVED
@@ -223,7 +224,7 @@ def _lookup_run(
     if isinstance(symbol, FlowRef):
         diagnostics.append(
             error(
-                "E0205",
+                codes.FLOW_AS_ACTION,
                 run.action.span,
                 f"'{name}' is a flow; only actions can be run",
                 notes=[Note(f"flow '{name}' declared here", symbol.flow.name.span)],
@@ -247,24 +248,27 @@ def _unknown_action(run: ast.Run, scope: ModuleScope, program: Program) -> Diagn
     if elsewhere:
         relative = os.path.relpath(elsewhere[0], os.path.dirname(scope.path) or ".")
         hint: str | None = f'import it: from "{relative}" import {name}'
+        fixes: tuple[Fix, ...] = ()
     else:
         actions = [n for n, s in scope.symbols.items() if isinstance(s, ActionRef | Unresolved)]
         suggestion = did_you_mean(name, actions)
         hint = f"did you mean '{suggestion}'?" if suggestion else None
+        fixes = rename_fix(run.action.span, name, suggestion, actions)
         if suggestion:
             scope.used.add(suggestion)  # meant to be run: not also an unused import
     return error(
-        "E0103",
+        codes.UNDEFINED_ACTION,
         run.action.span,
         f"'{name}' is not an action declared or imported in this file",
         help=hint,
+        fixes=fixes,
     )
 
 
 def _unused_imports(scopes: Mapping[str, ModuleScope]) -> list[Diagnostic]:
     return [
         warning(
-            "W0105",
+            codes.IMPORT_NEVER_USED,
             name.span,
             f"'{name.name}' is imported but never run",
             help=f"remove '{name.name}' from the import",
@@ -335,7 +339,7 @@ def _cycle_error(run: ast.Run, cycle: list[ActionRef]) -> Diagnostic:
         else f"actions run each other in a cycle: {shown}"
     )
     return error(
-        "E0206",
+        codes.RECURSIVE_ACTIONS,
         run.span,
         message,
         notes=[Note(f"'{first.name}' declared here", first.action.name.span)],

@@ -16,7 +16,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from .. import ast
+from .. import ast, codes
+from ..codes import Phase
 from ..diagnostics import Diagnostic
 from ..graph import Body, BodyKind, bodies_of, build_graph
 from ..loader import Program
@@ -38,7 +39,10 @@ class Analysis:
 
 
 def analyze(program: Program) -> Analysis:
-    broken = {d.span.file for d in program.diagnostics if d.code.startswith("E00")}
+    # A file with syntax errors (or unreadable bytes) has no AST to analyse.
+    broken = {
+        d.span.file for d in program.diagnostics if codes.lookup(d.code).phase is Phase.SYNTAX
+    }
     checked = frozenset(path for path in program.modules if path not in broken)
     resolution = resolve_program(program, checked)
     analyzer = _Analyzer(resolution)

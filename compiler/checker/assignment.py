@@ -21,7 +21,7 @@ from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from .. import ast
+from .. import ast, codes
 from .. import types as ty
 from ..diagnostics import Diagnostic, Note, error
 from ..graph import Edge, EdgeKind, FlowGraph
@@ -223,7 +223,7 @@ class _Reporter:
             # `request q = ... on error -> Fail(reason = q.why)`: the handler runs
             # because the step failed, so the step's own variable can never hold a value.
             return error(
-                "E0401",
+                codes.NOT_DEFINITELY_ASSIGNED,
                 use.span,
                 f"'{name}' has no value in {_describe(edge, self.graph)}: the handler "
                 f"runs when the '{kind_of(step).keyword}' at line {step.span.line} fails, "
@@ -234,7 +234,7 @@ class _Reporter:
             )
         if edge is not None:
             return error(
-                "E0401",
+                codes.NOT_DEFINITELY_ASSIGNED,
                 use.span,
                 f"'{name}' is not assigned when the call reaches here through "
                 f"{_describe(edge, self.graph)}",
@@ -249,7 +249,7 @@ class _Reporter:
             message = f"'{name}' is used before it is assigned on the way here from the start " \
                 f"of {self.graph.body.describe()}"
         return error(
-            "E0401",
+            codes.NOT_DEFINITELY_ASSIGNED,
             use.span,
             message,
             notes=[declared],
@@ -269,7 +269,7 @@ class _Reporter:
         )
         which = " or ".join(f"'{o}'" for o in owners)
         return error(
-            "E0402",
+            codes.FIELD_FROM_OTHER_PATH,
             use.span,
             f"'{use.root}.{field}' is set only when '{use.root}' leaves {var.type.action} "
             f"through {which}{through}",

@@ -15,9 +15,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import assert_never
 
-from .. import ast
+from .. import ast, codes
 from .. import types as ty
-from ..diagnostics import Diagnostic, Note, did_you_mean, error
+from ..diagnostics import Diagnostic, Fix, Note, did_you_mean, error, rename_fix
 from ..graph import Body, BodyKind, Destination, Leave
 from ..resolve import ActionRef, ModuleScope, Symbol
 from ..source import Span
@@ -119,13 +119,15 @@ class BodyChecker:
         for out in action.outputs:
             if out.name.name in seen:
                 self.diagnostics.append(
-                    _duplicate("E0108", "output", out.name, seen[out.name.name].name.span)
+                    _duplicate(
+                        codes.DUPLICATE_OUTPUT, "output", out.name, seen[out.name.name].name.span
+                    )
                 )
             seen.setdefault(out.name.name, out)
         for inp in action.inputs:
             if inp.name.name in self.variables:
                 first = self.variables[inp.name.name].span
-                self.diagnostics.append(_duplicate("E0107", "input", inp.name, first))
+                self.diagnostics.append(_duplicate(codes.DUPLICATE_INPUT, "input", inp.name, first))
                 continue
             declared = ty.from_syntax(inp.type)
             if inp.default is not None:
@@ -139,7 +141,7 @@ class BodyChecker:
         if read is not None:
             self.diagnostics.append(
                 error(
-                    "E0516",
+                    codes.DEFAULT_READS_VARIABLE,
                     read.span,
                     f"the default of input '{inp.name.name}' reads '{read.ident.name}', "
                     "but defaults are fixed before the action starts",
@@ -155,7 +157,9 @@ class BodyChecker:
         for f in fields:
             if f.name.name in seen:
                 self.diagnostics.append(
-                    _duplicate("E0108", f"field of {owner}", f.name, seen[f.name.name].span)
+                    _duplicate(
+                        codes.DUPLICATE_OUTPUT, f"field of {owner}", f.name, seen[f.name.name].span
+                    )
                 )
             seen.setdefault(f.name.name, f.name)
 
@@ -198,14 +202,23 @@ class BodyChecker:
         suggestion = did_you_mean(wanted, known)
         self.diagnostics.append(
             error(
-                "E0105",
+                codes.UNDECLARED_PYTHON,
                 code.function.span,
                 f"'{wanted}' is not declared in this file",
                 help=f"did you mean '{suggestion}'?" if suggestion else
                 f"declare it at the top of the file: python {wanted}(name: type, ...) -> type",
+                fixes=self._python_fix(code, suggestion),
             )
         )
         return None
+
+    def _python_fix(self, code: ast.Code, suggestion: str | None) -> tuple[Fix, ...]:
+        """A misspelt function of the right module is renamed; the span holds only the function."""
+        module, _, function = (suggestion or "").rpartition(".")
+        if module != code.module:
+            return ()
+        functions = [f for m, f in self.scope.pythons if m == module]
+        return rename_fix(code.function.span, code.function.name, function, functions)
 
     def _declare(
         self, var: ast.Ident, new: ty.Type, kind: VariableKind, value: ast.Expr | None = None
@@ -223,7 +236,7 @@ class BodyChecker:
         ):
             self.diagnostics.append(
                 error(
-                    "E0503",
+                    codes.VARIABLE_TYPE_CLASH,
                     var.span,
                     f"'{name}' holds {article(existing.type)} and cannot also hold "
                     f"{article(new)}",
@@ -282,7 +295,7 @@ class BodyChecker:
         if self.in_after_call and kind.needs_caller:
             self.diagnostics.append(
                 error(
-                    "E0603",
+                    codes.CALLER_STEP_AFTER_CALL,
                     step.span,
                     f"'{kind.keyword}' cannot be used in 'after call': the call is already over",
                     notes=[Note("only request, send, code, set, if and jumps run after the call")],
@@ -296,7 +309,7 @@ class BodyChecker:
         if count is not None and (not isinstance(count.value, int) or count.value < least):
             self.diagnostics.append(
                 error(
-                    "E0517",
+                    codes.INVALID_COUNT,
                     count.span,
                     f"{what} must be a whole number of at least {least}",
                     help=f"write e.g. `{what} {least + 1}`",
@@ -305,7 +318,7 @@ class BodyChecker:
         if timeout is not None and timeout.milliseconds <= 0:
             self.diagnostics.append(
                 error(
-                    "E0517",
+                    codes.INVALID_COUNT,
                     timeout.span,
                     "a timeout must be longer than zero",
                     help="write e.g. `timeout 5s`",
@@ -318,7 +331,7 @@ class BodyChecker:
         if asked not in ty.COLLECTABLE:
             self.diagnostics.append(
                 error(
-                    "E0518",
+                    codes.UNSAYABLE_TYPE,
                     step.type.span,
                     f"a caller cannot say {article(asked)}",
                     notes=[Note("collect understands " + ", ".join(
@@ -330,7 +343,7 @@ class BodyChecker:
             if asked != ty.TEXT:
                 self.diagnostics.append(
                     error(
-                        "E0515",
+                        codes.OPTIONS_NOT_TEXT,
                         step.options.span,
                         f"options need a text answer, but 'collect {step.var.name}' asks for "
                         f"{article(asked)}",
@@ -351,7 +364,7 @@ class BodyChecker:
         for span in self.expressions.secret_spans(step.url):
             self.diagnostics.append(
                 error(
-                    "E0602",
+                    codes.SECRET_IN_URL,
                     span,
                     "a secret in a request URL ends up in logs and proxies",
                     help="send it in `headers { ... }` (or `query { ... }`, which the "
@@ -403,7 +416,7 @@ class BodyChecker:
         if not isinstance(owner, ast.Action):
             self.diagnostics.append(
                 error(
-                    "E0604",
+                    codes.EXIT_OUTSIDE_ACTION,
                     step.span,
                     f"'exit' leaves an action, but this is {self.body.describe()}",
                     help="end the call with `end \"...\"`, or hand it over with `transfer to`",
@@ -456,8 +469,9 @@ class BodyChecker:
             name = arg.name.name
             actual = self.expressions.type_of(arg.value)
             if name in given:
+                first = given[name].name.span
                 self.diagnostics.append(
-                    _duplicate("E0111", "argument", arg.name, given[name].name.span, "given")
+                    _duplicate(codes.DUPLICATE_ARGUMENT, "argument", arg.name, first, "given")
                 )
                 continue
             given[name] = arg
@@ -482,7 +496,7 @@ class BodyChecker:
         if found not in (ty.BOOL, ty.JSON):
             self.diagnostics.append(
                 error(
-                    "E0504",
+                    codes.NOT_A_BOOL,
                     expr.span,
                     f"a condition must be a bool, but this is {article(found)}",
                     help="compare it with something, e.g. `x == \"yes\"`",
@@ -506,7 +520,7 @@ class BodyChecker:
     def _mismatch(self, expr: ast.Expr, actual: ty.Type, expected: ty.Type, what: str) -> None:
         self.diagnostics.append(
             error(
-                "E0514",
+                codes.VALUE_TYPE,
                 expr.span,
                 f"{what} must be {article(expected)}, but this is {article(actual)}",
                 help=_conversion_help(expr, actual, expected),
@@ -540,7 +554,7 @@ class BodyChecker:
         for span in spans:
             self.diagnostics.append(
                 error(
-                    "E0601",
+                    codes.SECRET_REVEALED,
                     span,
                     f"a secret would be revealed in {_WHERE[where]}",
                     notes=[Note("the transcript and the event log would show it too")],
@@ -560,7 +574,7 @@ def _condition_as_words(expr: ast.Compare | ast.Logic | ast.Not, where: str) -> 
             '    collect NAME: text in ["a", "b"] prompt "..."'
         )
     return error(
-        "E0519",
+        codes.CONDITION_AS_WORDS,
         expr.span,
         f"{_WHERE[where]} is a true/false condition, not words",
         notes=[Note("the caller would hear 'true' or 'false'")],
@@ -611,13 +625,15 @@ def _duplicate(
 def _unknown_arg(
     arg: ast.Arg, owner: str, noun: str, params: Sequence[Param], suggestion: str | None
 ) -> Diagnostic:
-    listing = ", ".join(p.name for p in params if not p.fixed) or "none"
+    open_params = [p for p in params if not p.fixed]
+    listing = ", ".join(p.name for p in open_params) or "none"
     return error(
-        "E0510",
+        codes.UNKNOWN_ARGUMENT,
         arg.name.span,
         f"{owner} has no {noun} named '{arg.name.name}'",
         notes=[Note(f"its {noun}s: {listing}")],
         help=f"did you mean '{suggestion}'?" if suggestion else f"remove '{arg.name.name} = ...'",
+        fixes=rename_fix(arg.name.span, arg.name.name, suggestion, [p.name for p in open_params]),
     )
 
 
@@ -626,7 +642,7 @@ def _missing_args(missing: Sequence[Param], owner: str, noun: str, at: Span) -> 
     plural = noun + ("s" if len(missing) > 1 else "")
     example = ", ".join(f"{p.name} = <{ty.display(p.type)}>" for p in missing)
     return error(
-        "E0511",
+        codes.MISSING_ARGUMENT,
         at,
         f"{owner} needs the {plural} {names}",
         notes=[Note(f"'{p.name}' declared here", p.span) for p in missing],
@@ -636,7 +652,7 @@ def _missing_args(missing: Sequence[Param], owner: str, noun: str, at: Span) -> 
 
 def _fixed_arg(arg: ast.Arg, owner: str, param: Param) -> Diagnostic:
     return error(
-        "E0512",
+        codes.FIXED_INPUT_PASSED,
         arg.name.span,
         f"the input '{param.name}' of {owner} is fixed by its author and cannot be set here",
         notes=[Note("it has a default and is not `configurable`", param.span)],
@@ -648,7 +664,7 @@ def _mistyped_arg(
     arg: ast.Arg, actual: ty.Type, owner: str, noun: str, param: Param
 ) -> Diagnostic:
     return error(
-        "E0513",
+        codes.ARGUMENT_TYPE,
         arg.value.span,
         f"the {noun} '{param.name}' of {owner} is {article(param.type)}, "
         f"but this is {article(actual)}",

@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
-from .. import ast
+from .. import ast, codes
 from .. import types as ty
-from ..diagnostics import Diagnostic, Note, did_you_mean, error
+from ..diagnostics import Diagnostic, Note, did_you_mean, error, rename_fix
 from ..graph import Body, BodyKind
 from ..source import Span
 from ..walk import walk
@@ -170,7 +170,7 @@ class ExpressionTyper:
         if found not in (ty.BOOL, ty.JSON):
             self.diagnostics.append(
                 error(
-                    "E0504",
+                    codes.NOT_A_BOOL,
                     expr.span,
                     f"'{op}' needs a bool, but this is {article(found)}",
                     help="compare it with something first, e.g. `x == \"yes\"`",
@@ -188,7 +188,7 @@ class ExpressionTyper:
             if not _membership_ok(left, right):
                 self.diagnostics.append(
                     error(
-                        "E0507",
+                        codes.ORDERING_CANNOT_HOLD,
                         expr.span,
                         f"'in' looks for {article(left)} in {article(right)}, which cannot hold it",
                         help="the right side of `in` is a list like `[\"a\", \"b\"]`",
@@ -197,7 +197,7 @@ class ExpressionTyper:
         elif not (ty.is_ordered(left) and ty.is_ordered(right) and ty.comparable(left, right)):
             self.diagnostics.append(
                 error(
-                    "E0507",
+                    codes.ORDERING_CANNOT_HOLD,
                     expr.span,
                     f"'{op.value}' cannot order {article(left)} and {article(right)}",
                     help="order numbers, dates, times, datetimes or texts, each with its own kind",
@@ -217,7 +217,7 @@ class ExpressionTyper:
             return ty.SECRET if ty.holds_secret(left) or ty.holds_secret(right) else ty.TEXT
         self.diagnostics.append(
             error(
-                "E0505",
+                codes.FALLBACK_TYPE,
                 expr.span,
                 f"the two sides of '??' have different types: {ty.display(left)} and "
                 f"{ty.display(right)}",
@@ -276,7 +276,7 @@ class ExpressionTyper:
                 return element
             self.diagnostics.append(
                 error(
-                    "E0506",
+                    codes.FIELD_OF_SCALAR,
                     expr.span,
                     f"'{path_text(expr.target)}' is {article(base)}, which cannot be indexed",
                     help="only lists (and json) hold items at positions",
@@ -305,6 +305,7 @@ class ExpressionTyper:
             suggestion: str | None = f"call.{name}"  # `caller` for `call.caller`
         else:
             suggestion = did_you_mean(name, [*self.variables, "call"])
+        fixes = rename_fix(ident.span, name, suggestion, [*self.variables, "call"])
         hint = f"did you mean '{suggestion}'?" if suggestion else None
         owner = self.elsewhere(name)
         if owner is not None:
@@ -313,11 +314,12 @@ class ExpressionTyper:
                 hint = hint or f"an action sees only its inputs: add `input {name}: <type>` " \
                     "and pass it at the run"
         return error(
-            "E0101",
+            codes.UNDEFINED_VARIABLE,
             ident.span,
             f"there is no variable '{name}' in {self.body.describe()}",
             notes=notes,
             help=hint,
+            fixes=fixes,
         )
 
     def _field_type(self, expr: ast.FieldAccess, base: ty.Type) -> ty.Type | None:
@@ -325,7 +327,7 @@ class ExpressionTyper:
         if base is ty.CALL and name == "outcome" and not self.in_after_call:
             self.diagnostics.append(
                 error(
-                    "E0605",
+                    codes.OUTCOME_DURING_CALL,
                     expr.span,
                     "'call.outcome' is known only once the call is over",
                     help="read it in the flow's 'after call { ... }' block",
@@ -342,7 +344,7 @@ class ExpressionTyper:
             return None
         self.diagnostics.append(
             error(
-                "E0506",
+                codes.FIELD_OF_SCALAR,
                 expr.field.span,
                 f"'{path_text(expr.target)}' is {article(base)}, which has no fields",
                 help=f"'.{name}' reads a field of a record (or of json)",
@@ -407,7 +409,7 @@ def _membership_ok(left: ty.Type, right: ty.Type) -> bool:
 
 def _unrelated(expr: ast.Compare, left: ty.Type, right: ty.Type) -> Diagnostic:
     return error(
-        "E0501",
+        codes.UNRELATED_COMPARISON,
         expr.span,
         f"'{expr.op.value}' compares {article(left)} with {article(right)}: "
         "they can never be equal",
@@ -425,10 +427,11 @@ def _unknown_field(
     else:
         message = f"'{path_text(expr.target)}' has no field '{name}'"
     return error(
-        "E0502",
+        codes.UNKNOWN_FIELD,
         expr.field.span,
         message,
         notes=[Note(f"its fields: {', '.join(names) or 'none'}")],
         help=f"did you mean '{suggestion}'?" if suggestion else None,
+        fixes=rename_fix(expr.field.span, name, suggestion, names),
     )
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from .. import ast
-from ..diagnostics import Diagnostic, Note, did_you_mean, error
+from .. import ast, codes
+from ..diagnostics import Diagnostic, Note, did_you_mean, error, rename_fix
 
 TEXT_KEYS = ("title", "integration", "description", "icon", "version")
 PUBLISH_VALUES = tuple(p.value for p in ast.Publish)
@@ -24,7 +24,7 @@ def check_meta(meta: ast.Meta) -> list[Diagnostic]:
         if key in seen:
             found.append(
                 error(
-                    "E0209",
+                    codes.META_KEY_TWICE,
                     entry.key.span,
                     f"'{key}' is given twice in meta",
                     notes=[Note("first given here", seen[key].span)],
@@ -45,11 +45,12 @@ def _check_entry(entry: ast.MetaEntry) -> list[Diagnostic]:
         suggestion = did_you_mean(key, (*TEXT_KEYS, "publish"))
         return [
             error(
-                "E0207",
+                codes.UNKNOWN_META_KEY,
                 entry.key.span,
                 f"'{key}' is not a meta key",
                 notes=[Note(f"meta keys: {', '.join((*TEXT_KEYS, 'publish'))}")],
                 help=f"did you mean '{suggestion}'?" if suggestion else None,
+                fixes=rename_fix(entry.key.span, key, suggestion, (*TEXT_KEYS, "publish")),
             )
         ]
     if not isinstance(value, ast.StringLit) or not value.is_plain:
@@ -72,7 +73,7 @@ def _check_publish(value: ast.StringLit | ast.Ident) -> list[Diagnostic]:
     suggestion = did_you_mean(word, PUBLISH_VALUES) or "draft"
     return [
         error(
-            "E0208",
+            codes.INVALID_META_VALUE,
             value.span,
             f"'publish' is one of {', '.join(PUBLISH_VALUES)}, written without quotes",
             help=f"write `publish: {suggestion}`",
@@ -81,4 +82,4 @@ def _check_publish(value: ast.StringLit | ast.Ident) -> list[Diagnostic]:
 
 
 def _bad_value(entry: ast.MetaEntry, message: str, fix: str) -> Diagnostic:
-    return error("E0208", entry.value.span, message, help=f"write `{fix}`")
+    return error(codes.INVALID_META_VALUE, entry.value.span, message, help=f"write `{fix}`")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .. import ast
+from .. import ast, codes
 from ..diagnostics import Diagnostic, Note, error, warning
 from ..graph import BodyKind, FlowGraph, Leave
 from ..steps import Goto, kind_of
@@ -57,14 +57,15 @@ def _fall_off(graph: FlowGraph, reachable: list[bool]) -> list[Diagnostic]:
     else:
         fix = "end the flow with `end \"...\"` or `transfer to ...`, or jump with `-> label`"
     if not body.steps:
-        return [error("E0304", body.owner.name.span, f"{body.describe()} has no steps", help=fix)]
+        message = f"{body.describe()} has no steps"
+        return [error(codes.FALLS_OFF_END, body.owner.name.span, message, help=fix)]
     last = body.steps[-1]
     kind = kind_of(last)
     branches = any(isinstance(way, Goto) and way.conditional for way in kind.ways)
     when = " when its condition is false" if branches else ""
     return [
         error(
-            "E0304",
+            codes.FALLS_OFF_END,
             last.span,
             f"the call can run past the end of {body.describe()} after this "
             f"'{kind.keyword}' (line {last.span.line}){when}",
@@ -85,7 +86,7 @@ def _unreachable(graph: FlowGraph, reachable: list[bool]) -> list[Diagnostic]:
         why = f"nothing jumps to {labels}" if labels else "no step, jump or handler leads here"
         found.append(
             warning(
-                "W0101",
+                codes.UNREACHABLE_STEP,
                 step.span,
                 f"this '{kind_of(step).keyword}' can never run",
                 notes=[Note(why)],
@@ -108,7 +109,7 @@ def _unused_labels(graph: FlowGraph, reachable: list[bool]) -> list[Diagnostic]:
             if label.name not in used and graph.labels.get(label.name) == step_index:
                 found.append(
                     warning(
-                        "W0103",
+                        codes.LABEL_NEVER_USED,
                         label.span,
                         f"the label '{label.name}' is never used",
                         help="remove it, or jump to it with `-> " + label.name + "`",
@@ -129,7 +130,7 @@ def _outputs_never_taken(graph: FlowGraph) -> list[Diagnostic]:
     }
     return [
         warning(
-            "W0102",
+            codes.OUTPUT_NEVER_TAKEN,
             output.name.span,
             f"action '{owner.name.name}' never leaves through its output '{output.name.name}'",
             notes=[Note("every run of the action must still connect it")],
@@ -163,7 +164,7 @@ def _busy_loops(
             continue
         found.append(
             warning(
-                "W0104",
+                codes.LOOP_WITHOUT_TURN,
                 steps[first].span,
                 "this loop can repeat forever without waiting for the caller",
                 notes=[Note(_loop_lines([steps[i].span.line for i in sorted(component)]))],

@@ -38,10 +38,12 @@ class Reporter:
         token = grammar.as_keyword(token)
         span = context.token_span(token)
         if token.type == "NAME":
-            near = messages.near_keyword(token.value, messages.keywords_in(grammar, expected))
+            keywords = messages.keywords_in(grammar, expected)
+            near = messages.near_keyword(token.value, keywords)
             if near is not None:
                 words = messages.phrase(grammar, expected)
-                context.report(messages.unknown_keyword(span, token.value, near, words))
+                report = messages.unknown_keyword(span, token.value, near, keywords, words)
+                context.report(report)
                 return
         hint = messages.hint(expected, token, automaton.values, in_template)
         notes = self._unclosed_block(automaton, token)
@@ -53,7 +55,10 @@ class Reporter:
         """Report a name read as a label; `expected` is what could stand in its place."""
         near = messages.keyword_for_label(name.name)
         if near is not None:
-            self._context.report(messages.unknown_keyword(name.span, name.name, near, None))
+            report = messages.unknown_keyword(
+                name.span, name.name, near, messages.LINE_KEYWORDS, None
+            )
+            self._context.report(report)
         else:
             self._context.report(messages.name_without_colon(self._grammar, name, expected))
 

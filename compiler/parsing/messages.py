@@ -13,27 +13,10 @@ from typing import Any
 
 from lark import Token
 
-from .. import ast
-from ..diagnostics import Diagnostic, Note, did_you_mean, error
+from .. import ast, codes
+from ..diagnostics import Diagnostic, Note, did_you_mean, error, rename_fix
 from ..source import Span
 from .grammar import DECLARATION_KEYWORDS, MEMBER_KEYWORDS, STEP_KEYWORDS, Grammar
-
-# Codes of syntax diagnostics (docs/diagnostics.md, "Syntax"). E0002 (not UTF-8) is the loader's.
-E_UNEXPECTED = "E0001"
-E_BAD_CHARACTER = "E0003"
-E_UNTERMINATED_STRING = "E0004"
-E_BAD_ESCAPE = "E0005"
-E_UNKNOWN_KEYWORD = "E0006"
-E_KEYWORD_AS_NAME = "E0007"
-E_UNKNOWN_TYPE = "E0008"
-E_BAD_NUMBER = "E0009"
-E_TOO_DEEP = "E0010"
-E_MISSING_CLAUSE = "E0011"
-E_DUPLICATE_CLAUSE = "E0012"
-E_WRONG_HANDLER = "E0013"
-E_BAD_TEMPLATE = "E0014"
-E_NOT_PLAIN = "E0015"
-E_BAD_DOTTED_NAME = "E0016"
 
 TEMPLATE_END = "TEMPLATE_END"
 """Stands for $END in what a template expects: a template's text ends at its `}}`."""
@@ -53,13 +36,20 @@ def unexpected(
 ) -> Diagnostic:
     found = _describe(token, in_template)
     message = f"expected {phrase(grammar, expected)} but found {found}"
-    return error(E_UNEXPECTED, span, message, notes=notes, help=hint)
+    return error(codes.UNEXPECTED_TOKEN, span, message, notes=notes, help=hint)
 
 
-def unknown_keyword(span: Span, written: str, near: str, expected: str | None) -> Diagnostic:
+def unknown_keyword(
+    span: Span, written: str, near: str, keywords: Sequence[str], expected: str | None
+) -> Diagnostic:
+    """`written` where a keyword belongs: `near`, the likeliest of the `keywords` that fit."""
     message = f"unknown keyword '{written}'; did you mean '{near}'?"
     return error(
-        E_UNKNOWN_KEYWORD, span, message, help=f"expected {expected}" if expected else None
+        codes.UNKNOWN_KEYWORD,
+        span,
+        message,
+        help=f"expected {expected}" if expected else None,
+        fixes=rename_fix(span, written, near, keywords),
     )
 
 
@@ -71,7 +61,7 @@ def name_without_colon(grammar: Grammar, name: ast.Ident, expected: set[str]) ->
         hint = f"'{name.name}' is a type; to ask the caller, {ask}"
     else:
         hint = f"a step begins with a keyword; a label is written '{name.name}:'"
-    return error(E_UNEXPECTED, name.span, message, help=hint)
+    return error(codes.UNEXPECTED_TOKEN, name.span, message, help=hint)
 
 
 def unclosed_block(opening: Span) -> Note:
@@ -215,7 +205,7 @@ def _single(grammar: Grammar, terminal: str) -> str:
 # Keywords that can begin a line: a step, a member of an action or flow, a
 # declaration, or a clause of the step before. A name read as a label where none
 # belongs is compared with these only: `Fail(...)` is no misspelt `email`.
-_LINE_KEYWORDS = (
+LINE_KEYWORDS = (
     *STEP_KEYWORDS, *DECLARATION_KEYWORDS, *MEMBER_KEYWORDS, "after",
     "on", "configurable", "prompt", "reprompt", "attempts", "timeout", "headers", "query",
     "body", "expect", "retries", "subject", "say",
@@ -238,7 +228,7 @@ def keyword_for_label(name: str) -> str | None:
     """The keyword a name read as a label probably misspells; a type name misspells none."""
     if name in ast.SCALAR_TYPE_NAMES:
         return None
-    return did_you_mean(name, _LINE_KEYWORDS)
+    return did_you_mean(name, LINE_KEYWORDS)
 
 
 # --------------------------------------------------------------------------
@@ -265,7 +255,7 @@ def bad_character(span: Span, char: str) -> Diagnostic:
     else:
         shown = f'"{char}"' if char == "'" else f"'{char}'"
     hint = _CHARACTER_HINTS.get(char) or _non_ascii_hint(char)
-    return error(E_BAD_CHARACTER, span, f"unexpected character {shown}", help=hint)
+    return error(codes.UNEXPECTED_CHARACTER, span, f"unexpected character {shown}", help=hint)
 
 
 def _non_ascii_hint(char: str) -> str | None:
@@ -276,7 +266,7 @@ def _non_ascii_hint(char: str) -> str | None:
 
 def malformed_number(span: Span, written: str) -> Diagnostic:
     return error(
-        E_BAD_NUMBER,
+        codes.MALFORMED_NUMBER,
         span,
         f"malformed number '{written}'",
         help="numbers are written 42, 3.5 or -1; durations 500ms, 5s or 2m",
@@ -296,7 +286,7 @@ def unterminated_string(span: Span, text: str, offset: int) -> Diagnostic:
         body = text[offset : len(text) if line_end == -1 else line_end]
     if "{{" in body and "}}" not in body[body.rindex("{{") :]:
         hint = "a template '{{' needs its '}}' (write '\\{{' for literal braces)"
-    return error(E_UNTERMINATED_STRING, span, message, help=hint)
+    return error(codes.UNTERMINATED_STRING, span, message, help=hint)
 
 
 # --------------------------------------------------------------------------
@@ -305,7 +295,7 @@ def unterminated_string(span: Span, text: str, offset: int) -> Diagnostic:
 
 def keyword_as_name(name: ast.Ident) -> Diagnostic:
     return error(
-        E_KEYWORD_AS_NAME,
+        codes.KEYWORD_AS_NAME,
         name.span,
         f"'{name.name}' is a keyword and cannot be used as a name",
         help=f"choose another name, such as '{name.name}_value'",
@@ -320,12 +310,14 @@ def unknown_type(name: ast.Ident) -> Diagnostic:
         message = f"unknown type '{name.name}'"
         near = did_you_mean(name.name, known)
         hint = f"did you mean '{near}'?" if near else "types are " + ", ".join(known)
-    return error(E_UNKNOWN_TYPE, name.span, message, help=hint)
+        fixes = rename_fix(name.span, name.name, near, known)
+        return error(codes.UNKNOWN_TYPE, name.span, message, help=hint, fixes=fixes)
+    return error(codes.UNKNOWN_TYPE, name.span, message, help=hint)
 
 
 def not_a_list_type(name: ast.Ident) -> Diagnostic:
     return error(
-        E_UNKNOWN_TYPE,
+        codes.UNKNOWN_TYPE,
         name.span,
         f"'{name.name}[...]' is not a type; only 'list' takes an element type",
         help="write list[T]",
@@ -334,12 +326,12 @@ def not_a_list_type(name: ast.Ident) -> Diagnostic:
 
 def bad_index(number: ast.NumberLit) -> Diagnostic:
     message = f"an index must be a whole number 0 or more, not {number.value}"
-    return error(E_BAD_NUMBER, number.span, message)
+    return error(codes.MALFORMED_NUMBER, number.span, message)
 
 
 def too_deep(span: Span, limit: int) -> Diagnostic:
     return error(
-        E_TOO_DEEP,
+        codes.NESTED_TOO_DEEPLY,
         span,
         f"this nests more than {limit} levels deep",
         help="split it into several steps with `set`",
@@ -347,12 +339,12 @@ def too_deep(span: Span, limit: int) -> Diagnostic:
 
 
 def missing_clause(span: Span, step: str, keyword: str) -> Diagnostic:
-    return error(E_MISSING_CLAUSE, span, f"'{step}' needs a '{keyword}' clause")
+    return error(codes.MISSING_CLAUSE, span, f"'{step}' needs a '{keyword}' clause")
 
 
 def duplicate_clause(span: Span, step: str, keyword: str) -> Diagnostic:
     return error(
-        E_DUPLICATE_CLAUSE,
+        codes.DUPLICATE_CLAUSE,
         span,
         f"'{step}' has more than one '{keyword}' clause",
         help=f"keep one '{keyword}'",
@@ -362,13 +354,13 @@ def duplicate_clause(span: Span, step: str, keyword: str) -> Diagnostic:
 def duplicate_handler(handler: ast.Handler, first: ast.Handler, step: str) -> Diagnostic:
     message = f"'{step}' has more than one 'on {handler.event.name}' handler"
     return error(
-        E_DUPLICATE_CLAUSE, handler.span, message, notes=[Note("the first is here", first.span)]
+        codes.DUPLICATE_CLAUSE, handler.span, message, notes=[Note("the first is here", first.span)]
     )
 
 
 def wrong_handler(handler: ast.Handler, step: str, event: str) -> Diagnostic:
     return error(
-        E_WRONG_HANDLER,
+        codes.WRONG_HANDLER,
         handler.event.span,
         f"'{step}' can only handle '{event}', not '{handler.event.name}'",
         help=f"write 'on {event} -> TARGET'",
@@ -376,12 +368,12 @@ def wrong_handler(handler: ast.Handler, step: str, event: str) -> Diagnostic:
 
 
 def not_plain(literal: ast.StringLit, what: str) -> Diagnostic:
-    return error(E_NOT_PLAIN, literal.span, f"{what} cannot hold a template")
+    return error(codes.TEMPLATE_NOT_PLAIN, literal.span, f"{what} cannot hold a template")
 
 
 def not_dotted(dotted: Span, keyword: str, name: str) -> Diagnostic:
     return error(
-        E_BAD_DOTTED_NAME,
+        codes.PYTHON_WITHOUT_MODULE,
         dotted,
         f"'{keyword}' needs module.function, not just '{name}'",
         help="name the Python module too, e.g. `scoring.score_lead`",
@@ -396,7 +388,7 @@ _ESCAPES_HELP = 'escapes are \\" \\\\ \\n \\t \\u{HEX} and \\{; write \\\\ for a
 
 def backslash_at_line_end(span: Span) -> Diagnostic:
     return error(
-        E_BAD_ESCAPE,
+        codes.UNKNOWN_ESCAPE,
         span,
         "a backslash cannot end a line",
         help='a """ string keeps its line breaks as written; write \\\\ for a backslash',
@@ -404,21 +396,21 @@ def backslash_at_line_end(span: Span) -> Diagnostic:
 
 
 def unknown_escape(span: Span, written: str) -> Diagnostic:
-    return error(E_BAD_ESCAPE, span, f"unknown escape '{written}'", help=_ESCAPES_HELP)
+    return error(codes.UNKNOWN_ESCAPE, span, f"unknown escape '{written}'", help=_ESCAPES_HELP)
 
 
 def not_a_character(span: Span, written: str) -> Diagnostic:
     message = f"'{written}' is not a Unicode character"
-    return error(E_BAD_ESCAPE, span, message, help=_ESCAPES_HELP)
+    return error(codes.UNKNOWN_ESCAPE, span, message, help=_ESCAPES_HELP)
 
 
 def empty_template(span: Span) -> Diagnostic:
-    return error(E_BAD_TEMPLATE, span, "empty template", help="write a value inside: {{name}}")
+    return error(codes.BAD_TEMPLATE, span, "empty template", help="write a value inside: {{name}}")
 
 
 def nested_template(span: Span) -> Diagnostic:
     return error(
-        E_BAD_TEMPLATE,
+        codes.BAD_TEMPLATE,
         span,
         "a template cannot hold a string with another template",
         help="write '\\{{' for literal braces",

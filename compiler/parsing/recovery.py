@@ -14,7 +14,7 @@ import re
 
 from lark import Token
 
-from .. import ast
+from .. import ast, codes
 from ..source import Span
 from . import messages
 from .context import ParseContext
@@ -103,7 +103,7 @@ class Recovery:
         arrives; when that token is itself the error (a misspelt `promt`, which
         reads as a label), the missing clause is the same mistake seen twice.
         """
-        self._context.withdraw(messages.E_MISSING_CLAUSE, since)
+        self._context.withdraw(codes.MISSING_CLAUSE, since)
 
     def _misread_keyword(self, since: int) -> bool:
         """Whether one of the last two tokens was a keyword taken as a name or a type.
@@ -111,7 +111,7 @@ class Recovery:
         Its error (`'on' is a keyword and cannot be used as a name` in `f(x = on Ok ...`)
         already points at the mistake; the token after it failing is the same mistake.
         """
-        misreadings = (messages.E_KEYWORD_AS_NAME, messages.E_UNKNOWN_TYPE)
+        misreadings = (codes.KEYWORD_AS_NAME, codes.UNKNOWN_TYPE)
         return any(d.code in misreadings for d in self._context.diagnostics[since:])
 
     # ---- going on as if a misspelt keyword were spelt right
