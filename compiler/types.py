@@ -16,6 +16,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flowc_runtime.values import ASSIGNABLE_TO_TEXT, ValueType
+from flowc_runtime.values import COLLECTABLE as COLLECTABLE_TYPES
+
 from . import ast
 
 
@@ -65,22 +68,23 @@ class RunResult:
 
 Type = Scalar | ListOf | Record | RunResult
 
-TEXT = Scalar("text")
-NUMBER = Scalar("number")
-BOOL = Scalar("bool")
-DATE = Scalar("date")
-TIME = Scalar("time")
-DATETIME = Scalar("datetime")
-PHONE = Scalar("phone")
-EMAIL = Scalar("email")
-SECRET = Scalar("secret")
-JSON = Scalar("json")
+# The value types the runtime knows too, by the names it shares (flowc_runtime.values).
+TEXT = Scalar(ValueType.TEXT.value)
+NUMBER = Scalar(ValueType.NUMBER.value)
+BOOL = Scalar(ValueType.BOOL.value)
+DATE = Scalar(ValueType.DATE.value)
+TIME = Scalar(ValueType.TIME.value)
+DATETIME = Scalar(ValueType.DATETIME.value)
+PHONE = Scalar(ValueType.PHONE.value)
+EMAIL = Scalar(ValueType.EMAIL.value)
+SECRET = Scalar(ValueType.SECRET.value)
+JSON = Scalar(ValueType.JSON.value)
 # Only literals have this type; it appears in `timeout` clauses, never in variables.
 DURATION = Scalar("duration")
 
-_TEXT_LIKE = frozenset({TEXT, PHONE, EMAIL})
+_TEXT_LIKE = frozenset(Scalar(name.value) for name in ASSIGNABLE_TO_TEXT)
 # What the runtime's understanding turns spoken words into (LANGUAGE.md section 6).
-COLLECTABLE = (TEXT, NUMBER, BOOL, DATE, TIME, DATETIME, PHONE, EMAIL)
+COLLECTABLE = tuple(Scalar(name.value) for name in COLLECTABLE_TYPES)
 _ORDERED = frozenset({NUMBER, DATE, TIME, DATETIME, DURATION, TEXT, JSON})
 
 # The built-in `call` record; `outcome` exists only in `after call` (checked by the caller).

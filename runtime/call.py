@@ -19,7 +19,23 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from . import ops
-from .events import EventLog
+from .events import (
+    CodeCalled,
+    CodeFailed,
+    EventLog,
+    Heard,
+    MessageFailed,
+    MessageSent,
+    NoAnswer,
+    RequestAnswered,
+    RequestFailed,
+    RequestSent,
+    Say,
+    StepEntered,
+    Transfer,
+    TransferFailed,
+    VariableSet,
+)
 from .ops import Shape
 from .program import Frame, Step, Vars
 from .services import (
@@ -31,6 +47,7 @@ from .services import (
     Question,
     Services,
 )
+from .values import ValueType
 
 V = TypeVar("V", bound=JSON)
 
@@ -87,7 +104,7 @@ class Call:
     def started_at(self) -> str:
         return self.info.started_at
 
-    def env(self, name: str, type_name: str = "text") -> JSON:
+    def env(self, name: str, type_name: str = ValueType.TEXT) -> JSON:
         """`env("NAME") as TYPE`: the value as that type; None when the variable is not set."""
         value = self.services.env(name)
         return None if value is None else ops.from_env(name, value, type_name)
@@ -106,12 +123,12 @@ class Call:
     def set(self, v: Vars, name: str, value: JSON) -> None:
         v[name] = value
         if self.log.active:
-            self.log.emit("variable_set", name=name, value=value)
+            self.log.emit(VariableSet(name, value))
 
     # ----------------------------------------------------------------- voice
 
     def step_entered(self, source: str, step: Step) -> None:
-        self.log.emit("step", file=source, line=step.line, kind=step.kind)
+        self.log.emit(StepEntered(source, step.line, step.kind))
 
     def say(self, text: str) -> Awaitable[None]:
         """Logs the text and hands it to the channel; await the result.
@@ -120,7 +137,7 @@ class Call:
         its own: `talk` is the most common step, and this saves a frame per turn.
         """
         if self.log.active:
-            self.log.emit("say", text=text)
+            self.log.emit(Say(text))
         return self.channel.say(text)
 
     async def collect(self, v: Vars, name: str, question: Question) -> bool:
@@ -141,13 +158,13 @@ class Call:
             heard = await self.channel.listen(question)
             self.pending_attempt = None
             self.turns += 1
-            self.log.emit("heard", text=heard)
+            self.log.emit(Heard(heard))
             value = self._understand(question, heard)
             if value is not None:
                 self.set(v, name, value)
                 return True
             attempt += 1
-        self.log.emit("no_answer", variable=name, attempts=question.attempts)
+        self.log.emit(NoAnswer(name, question.attempts))
         return False
 
     def _understand(self, question: Question, heard: str | None) -> JSON:
@@ -165,10 +182,10 @@ class Call:
             await self.channel.transfer(to)
         except DeliveryError as exc:
             self.pending_transfer = False
-            self.log.emit("transfer_failed", to=to, reason=str(exc))
+            self.log.emit(TransferFailed(to, str(exc)))
             return False
         self.pending_transfer = False
-        self.log.emit("transfer", to=to)
+        self.log.emit(Transfer(to))
         return True
 
     async def end(self, text: str | None) -> None:
@@ -182,7 +199,7 @@ class Call:
         self, v: Vars, name: str, request: HttpRequest, expect: Shape | None = None
     ) -> bool:
         """Sends the request; on a 2xx JSON answer of the expected shape, sets `name`."""
-        self.log.emit("request_sent", method=request.method, url=request.url)
+        self.log.emit(RequestSent(request.method, request.url))
         result = await self.services.http.send(request)
         if isinstance(result, HttpFailure):
             self._request_failed(
@@ -201,12 +218,13 @@ class Call:
             )
             return False
         self.log.emit(
-            "request_answered",
-            method=request.method,
-            url=request.url,
-            status=result.status,
-            duration_ms=round(result.duration_ms, 1),
-            attempts=result.attempts,
+            RequestAnswered(
+                request.method,
+                request.url,
+                result.status,
+                round(result.duration_ms, 1),
+                result.attempts,
+            )
         )
         self.set(v, name, result.body)
         return True
@@ -220,32 +238,28 @@ class Call:
         attempts: int,
     ) -> None:
         self.log.emit(
-            "request_failed",
-            method=request.method,
-            url=request.url,
-            reason=reason,
-            status=status,
-            duration_ms=round(duration_ms, 1),
-            attempts=attempts,
+            RequestFailed(
+                request.method, request.url, reason, status, round(duration_ms, 1), attempts
+            )
         )
 
     async def send_sms(self, to: str, text: str) -> bool:
         try:
             await self.services.sms.send_sms(to, text)
         except DeliveryError as exc:
-            self.log.emit("message_failed", medium="sms", to=to, reason=str(exc))
+            self.log.emit(MessageFailed("sms", to, str(exc)))
             return False
-        self.log.emit("message_sent", medium="sms", to=to, text=text, via=_via(self.services.sms))
+        self.log.emit(MessageSent(medium="sms", to=to, text=text, via=_via(self.services.sms)))
         return True
 
     async def send_email(self, to: str, subject: str, body: str) -> bool:
         try:
             await self.services.mailer.send_email(to, subject, body)
         except DeliveryError as exc:
-            self.log.emit("message_failed", medium="email", to=to, reason=str(exc))
+            self.log.emit(MessageFailed("email", to, str(exc)))
             return False
         via = _via(self.services.mailer)
-        self.log.emit("message_sent", medium="email", to=to, subject=subject, via=via)
+        self.log.emit(MessageSent(medium="email", to=to, subject=subject, via=via))
         return True
 
     async def code(
@@ -258,7 +272,7 @@ class Call:
     ) -> bool:
         """Runs a `code` step's callable; if it raises or returns a value that is not
         of its declared type, the step takes its error path."""
-        self.log.emit("code_called", function=function)
+        self.log.emit(CodeCalled(function))
         started = time.perf_counter()
         try:
             result = ops.to_json(await invoke())
@@ -271,12 +285,8 @@ class Call:
         # error path, never a crash of the call; that includes sys.exit(), which
         # would otherwise end the whole process with no after call.
         except (Exception, SystemExit) as exc:
-            self.log.emit(
-                "code_failed",
-                function=function,
-                reason=_exception_text(exc),
-                duration_ms=round((time.perf_counter() - started) * 1000, 1),
-            )
+            duration_ms = round((time.perf_counter() - started) * 1000, 1)
+            self.log.emit(CodeFailed(function, _exception_text(exc), duration_ms))
             return False
         self.set(v, name, result)
         return True

@@ -20,8 +20,6 @@ faulted; `after call` then runs once after any of the endings, with
 from __future__ import annotations
 
 import importlib
-import json
-import re
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -29,20 +27,28 @@ from typing import TypeAlias
 
 from .call import Call, CallInfo
 from .channels import AwaitingCaller
-from .events import EventLog, EventSink, Secrets
+from .events import (
+    ActionEntered,
+    ActionLeft,
+    CallEnded,
+    CallResumed,
+    CallStarted,
+    EventLog,
+    EventSink,
+    Fault,
+    HangUpFailed,
+    Secrets,
+)
 from .ops import FlowFault
 from .program import MOVE_TYPES, Body, Enter, Frame, Leave, Outcome, Stop, Vars
-from .services import JSON, CallerHungUp, Channel, Services
+from .services import CallerHungUp, Channel, Services
+from .state import CallState, FrameState
+from .state import StateError as StateError  # also imported from here (serve, the package)
 
-STATE_VERSION = 2
 # A loop with no caller turn in it (the checker warns about those) would spin
 # forever; when this many steps ran and no caller turn came, the call ends with
 # a fault. (Checked every this-many steps, so it fires within twice the count.)
 MAX_STEPS_WITHOUT_TURN = 100_000
-
-
-class StateError(ValueError):
-    """A stored call state that cannot be resumed; the message says why."""
 
 
 # Finds a flow or action by generated module name and .flow name (see `find_body`).
@@ -79,7 +85,7 @@ def start_call(
     log = EventLog(info.id, sinks, services.clock, _env_secrets(flow, services))
     call = Call(info, services, channel, log, [Frame(flow, 0, {})])
     if log.active:
-        log.emit("call_started", flow=flow.name, caller=caller, callee=callee)
+        log.emit(CallStarted(flow.name, caller, callee))
     return call
 
 
@@ -144,7 +150,7 @@ async def drive(call: Call) -> CallResult:
         await _hang_up(call)
     after_fault = await _run_after_call(call) if call.frames[0].body.after_call else None
     if call.log.active:
-        call.log.emit("call_ended", outcome=outcome.value)
+        call.log.emit(CallEnded(outcome.value))
     return CallResult(outcome, fault or after_fault)
 
 
@@ -154,7 +160,7 @@ async def _hang_up(call: Call) -> None:
         await call.channel.hang_up()
     # The call is over either way; a channel that fails to hang up is only logged.
     except Exception as exc:
-        call.log.emit("hang_up_failed", reason=f"{type(exc).__name__}: {exc}")
+        call.log.emit(HangUpFailed(f"{type(exc).__name__}: {exc}"))
 
 
 async def _run_steps(call: Call) -> Outcome:
@@ -199,9 +205,7 @@ def _enter(call: Call, move: Enter) -> None:
     move.action.inputs(call, variables)
     call.frames.append(Frame(move.action, 0, variables, move.variable, move.returns))
     if call.log.active:
-        call.log.emit(
-            "action_entered", action=move.action.name, variable=move.variable, inputs=variables
-        )
+        call.log.emit(ActionEntered(move.action.name, move.variable, variables))
 
 
 def _leave(call: Call, move: Leave) -> None:
@@ -209,7 +213,7 @@ def _leave(call: Call, move: Leave) -> None:
         raise FlowFault(f"'exit {move.output}' outside an action")
     frame = call.frames.pop()
     parent = call.frames[-1]
-    call.log.emit("action_left", action=frame.body.name, output=move.output)
+    call.log.emit(ActionLeft(frame.body.name, move.output))
     assert frame.variable is not None
     call.set(parent.vars, frame.variable, dict(move.fields))
     parent.index = frame.returns[move.output]
@@ -238,7 +242,7 @@ async def _run_after_call(call: Call) -> str | None:
 
 def _report_fault(call: Call, where: str, exc: Exception) -> str:
     message = str(exc) if isinstance(exc, FlowFault) else _describe_exception(exc)
-    call.log.emit("fault", where=where, message=message)
+    call.log.emit(Fault(where, message))
     masked = call.log.secrets.mask(f"{where}: {message}")
     assert isinstance(masked, str)
     return masked
@@ -250,32 +254,20 @@ def _describe_exception(exc: Exception) -> str:
 
 
 # --------------------------------------------------------------------------
-# State: where a suspended call is, as JSON
+# State: where a suspended call is, as JSON (state.py)
 
 
 def state_json(call: Call) -> str:
-    """The call's state as JSON: its info, its frames and what it is waiting on.
-
-    A variable that holds the value of a secret environment variable (an API
-    key read with `env("NAME")`) is stored as a reference to that variable and
-    read again on resume, so the store never holds it; within a longer value (a
-    "Bearer {{key}}" text, a record) it is stored as a reference too. Other secret values
-    (secret inputs) are stored, and listed so the resumed call keeps masking them.
-    """
+    """The call's state as JSON (`CallState`): its info, its frames and what it is
+    waiting on, with the values of secret environment variables stored as references."""
     env_names = _secret_env_values(call.frames[0].body, call.services)
-    state: dict[str, JSON] = {
-        "version": STATE_VERSION,
-        "call": {
-            "id": call.info.id,
-            "caller": call.info.caller,
-            "callee": call.info.callee,
-            "started_at": call.info.started_at,
-        },
-        "frames": [_frame_state(call, frame, env_names) for frame in call.frames],
-        "pending_attempt": call.pending_attempt,
-        "pending_transfer": call.pending_transfer,
-    }
-    return json.dumps(state, ensure_ascii=False)
+    is_secret = call.log.secrets.holds
+    return CallState(
+        call=call.info,
+        frames=tuple(FrameState.of_frame(frame, env_names, is_secret) for frame in call.frames),
+        pending_attempt=call.pending_attempt,
+        pending_transfer=call.pending_transfer,
+    ).to_json()
 
 
 def _secret_env_values(flow: Body, services: Services) -> dict[str, str]:
@@ -286,93 +278,6 @@ def _secret_env_values(flow: Body, services: Services) -> dict[str, str]:
         if value:
             values[value] = name
     return values
-
-
-def _frame_state(call: Call, frame: Frame, env_names: dict[str, str]) -> JSON:
-    from_env = {
-        name: env_names[value]
-        for name, value in frame.vars.items()
-        if isinstance(value, str) and value in env_names
-    }
-    # A value that holds a secret inside it ("Bearer {{key}}", a record with the key
-    # in it) is stored with a reference in the secret's place (see `_env_marker`).
-    stored: dict[str, JSON] = {}
-    env_parts: list[JSON] = []
-    for name, value in frame.vars.items():
-        if name in from_env:
-            continue
-        hidden = _hide_env_values(value, env_names) if env_names else value
-        if hidden != value:
-            env_parts.append(name)
-        stored[name] = hidden
-    return {
-        "module": frame.body.module,
-        "body": frame.body.name,
-        "step": frame.index,
-        "vars": stored,
-        "env_vars": dict(from_env),
-        "env_parts": env_parts,
-        "secret_vars": [
-            name
-            for name, value in frame.vars.items()
-            if name not in from_env and call.log.secrets.holds(value)
-        ],
-        "variable": frame.variable,
-        "returns": dict(frame.returns),
-    }
-
-
-def _env_marker(name: str) -> str:
-    """What stands for the value of the secret environment variable `name` inside a
-    stored string (NUL characters, which no text of a flow or a caller holds)."""
-    return f"\0env:{name}\0"
-
-
-_ENV_MARKER = re.compile("\0env:([^\0]*)\0")
-
-
-def _hide_env_values(value: JSON, env_names: dict[str, str]) -> JSON:
-    """`value` with each secret environment value in its strings (at any depth, keys
-    too) replaced by its `_env_marker`."""
-    if isinstance(value, str):
-        for secret in sorted(env_names, key=len, reverse=True):
-            if secret in value:
-                value = value.replace(secret, _env_marker(env_names[secret]))
-        return value
-    if isinstance(value, list):
-        return [_hide_env_values(item, env_names) for item in value]
-    if isinstance(value, dict):
-        return {
-            str(_hide_env_values(key, env_names)): _hide_env_values(item, env_names)
-            for key, item in value.items()
-        }
-    return value
-
-
-def _restore_env_values(value: JSON, services: Services, body_name: str) -> JSON:
-    """The inverse of `_hide_env_values`: each marker replaced by the variable's value."""
-    if isinstance(value, str):
-
-        def value_of(match: re.Match[str]) -> str:
-            env_value = services.env(match.group(1))
-            if env_value is None:
-                raise StateError(
-                    f"the environment variable {match.group(1)} that '{body_name}' read "
-                    "is no longer set"
-                )
-            return env_value
-
-        return _ENV_MARKER.sub(value_of, value)
-    if isinstance(value, list):
-        return [_restore_env_values(item, services, body_name) for item in value]
-    if isinstance(value, dict):
-        return {
-            str(_restore_env_values(key, services, body_name)): _restore_env_values(
-                item, services, body_name
-            )
-            for key, item in value.items()
-        }
-    return value
 
 
 def load_state(
@@ -387,64 +292,17 @@ def load_state(
     `bodies` finds a frame's body by module and name (default: `find_body`, by import).
     """
     find = bodies or find_body
-    try:
-        data = json.loads(state)
-        if data.get("version") != STATE_VERSION:
-            raise StateError(f"unsupported call state version {data.get('version')!r}")
-        info = CallInfo(**data["call"])
-        frames = [_load_frame(item, find, services) for item in data["frames"]]
-        stored_secrets = [
-            str(item["vars"][name]) for item in data["frames"] for name in item["secret_vars"]
-        ]
-        pending = data["pending_attempt"]
-        pending_transfer = bool(data["pending_transfer"])
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        if isinstance(exc, StateError):
-            raise
-        raise StateError(f"malformed call state: {type(exc).__name__}: {exc}") from exc
-    if not frames:
-        raise StateError("malformed call state: no frames")
-    secrets = _env_secrets(frames[0].body, services, stored_secrets)
+    stored = CallState.from_json(state)
+    frames = [
+        frame.to_frame(find(frame.module, frame.body), services.env) for frame in stored.frames
+    ]
+    secrets = _env_secrets(frames[0].body, services, stored.secret_values())
+    info = stored.call
     call = Call(info, services, channel, EventLog(info.id, sinks, services.clock, secrets), frames)
-    call.pending_attempt = pending
-    call.pending_transfer = pending_transfer
-    call.log.emit("call_resumed", flow=frames[0].body.name, step=frames[-1].where)
+    call.pending_attempt = stored.pending_attempt
+    call.pending_transfer = stored.pending_transfer
+    call.log.emit(CallResumed(frames[0].body.name, frames[-1].where))
     return call
-
-
-def _load_frame(item: dict[str, JSON], find: BodyFinder, services: Services) -> Frame:
-    module_name, body_name = str(item["module"]), str(item["body"])
-    body = find(module_name, body_name)
-    variables = item["vars"]
-    returns = item["returns"]
-    env_vars = item["env_vars"]
-    if not isinstance(variables, dict) or not isinstance(returns, dict):
-        raise StateError("malformed call state: vars and returns must be objects")
-    if not isinstance(env_vars, dict):
-        raise StateError("malformed call state: env_vars must be an object")
-    for name, env_name in env_vars.items():
-        value = services.env(str(env_name))
-        if value is None:
-            raise StateError(
-                f"the environment variable {env_name} that '{body_name}' read is no longer set"
-            )
-        variables[name] = value
-    env_parts = item.get("env_parts", [])  # absent in states stored before it existed
-    if not isinstance(env_parts, list):
-        raise StateError("malformed call state: env_parts must be a list")
-    for part in env_parts:
-        variables[str(part)] = _restore_env_values(variables[str(part)], services, body_name)
-    index = item["step"]
-    if not isinstance(index, int) or not 0 <= index < len(body.steps):
-        raise StateError(f"step {index!r} does not exist in '{body_name}'")
-    variable = item["variable"]
-    return Frame(
-        body,
-        index,
-        variables,
-        variable if isinstance(variable, str) else None,
-        {str(name): int(str(target)) for name, target in returns.items()},
-    )
 
 
 def find_body(module_name: str, body_name: str) -> Body:

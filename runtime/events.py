@@ -1,46 +1,334 @@
-"""The structured event log of a call: JSON objects, one per thing that happened.
+"""The structured event log of a call: one typed record per thing that happened.
 
-Every event has `event` (its kind), `call` (the call id) and `at` (ISO time),
-plus the fields of its kind:
+Each kind of event is a frozen record below, with its kind (`event`) and its
+typed fields: the one schema of the log, for the runtime and the server alike.
+docs/runtime.md ("Event log") lists them, and a test keeps that list and these
+records in step. Sinks get JSON objects, never records: `event` (the kind),
+`call` (the call id) and `at` (ISO time), then the record's fields by name; that
+is the `--log` JSON-lines format and what the transcript printer reads.
 
-    call_started    flow, caller, callee
-    call_resumed    flow, step ("file.flow:LINE" where the stored call continues)
-    step            file, line, kind
-    say             text
-    heard           text (null for silence)
-    no_answer       variable, attempts
-    variable_set    name, value
-    request_sent    method, url
-    request_answered method, url, status, duration_ms, attempts
-    request_failed  method, url, reason, status, duration_ms, attempts
-    message_sent    medium ("sms" | "email"), to, text | subject, via (the sender:
-                    "Outbox" when nothing is configured, "TwilioSms", "SmtpMailer")
-    message_failed  medium, to, reason
-    code_called     function
-    code_failed     function, reason, duration_ms
-    action_entered  action, variable (the caller's, for the output), inputs
-    action_left     action, output
-    transfer        to
-    transfer_failed to, reason
-    fault           where ("file.flow:LINE"), message
-    hang_up_failed  reason
-    call_ended      outcome ("ended" | "transferred" | "hangup" | "error")
-
-Secrets are masked before any sink sees an event: every known secret value is
-replaced by "***" wherever it appears in a string, however it got there.
+Secrets are masked before any sink sees an event of a call: every known secret
+value is replaced by "***" wherever it appears in a string, however it got there.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime
-from typing import IO, Protocol
+from typing import IO, ClassVar, Literal, Protocol
 
 from .services import JSON
 
 Event = dict[str, JSON]
 MASK = "***"
+Medium = Literal["sms", "email"]
+
+
+@dataclass(frozen=True, slots=True)
+class EventRecord:
+    """An event before it is stamped: its kind, named `event` as in the JSON (the
+    step event has a field `kind`), and its fields, each a JSON value by name."""
+
+    event: ClassVar[str]
+
+    def field_names(self) -> tuple[str, ...]:
+        """The fields the JSON object holds, in order: every field, for most kinds."""
+        return _FIELD_NAMES[type(self)]
+
+    def fields(self) -> Event:
+        return {name: getattr(self, name) for name in self.field_names()}
+
+    def stamped(self, call: str, at: str) -> Event:
+        """The JSON object of an event outside a call's own log (the server's events,
+        which hold no secret of a call, so nothing is masked)."""
+        return {"event": self.event, "call": call, "at": at, **self.fields()}
+
+
+# --------------------------------------------------------------------------
+# A call's events (EventLog.emit)
+
+
+@dataclass(frozen=True, slots=True)
+class CallStarted(EventRecord):
+    event = "call_started"
+    flow: str
+    caller: str
+    callee: str
+
+
+@dataclass(frozen=True, slots=True)
+class CallResumed(EventRecord):
+    """A stored call continues; `step` is `file.flow:LINE`, where it goes on."""
+
+    event = "call_resumed"
+    flow: str
+    step: str
+
+
+@dataclass(frozen=True, slots=True)
+class StepEntered(EventRecord):
+    """A step starts; `kind` is its kind as generated code names it (`talk`, `sms`)."""
+
+    event = "step"
+    file: str
+    line: int
+    kind: str
+
+
+@dataclass(frozen=True, slots=True)
+class Say(EventRecord):
+    event = "say"
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Heard(EventRecord):
+    """The caller's turn; `text` is None for silence."""
+
+    event = "heard"
+    text: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class NoAnswer(EventRecord):
+    event = "no_answer"
+    variable: str
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class VariableSet(EventRecord):
+    event = "variable_set"
+    name: str
+    value: JSON
+
+
+@dataclass(frozen=True, slots=True)
+class RequestSent(EventRecord):
+    event = "request_sent"
+    method: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class RequestAnswered(EventRecord):
+    event = "request_answered"
+    method: str
+    url: str
+    status: int
+    duration_ms: float
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class RequestFailed(EventRecord):
+    """`status` is None when no answer came (a timeout, a refused connection)."""
+
+    event = "request_failed"
+    method: str
+    url: str
+    reason: str
+    status: int | None
+    duration_ms: float
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MessageSent(EventRecord):
+    """An SMS (with its `text`) or an email (with its `subject`) handed over; `via`
+    names the sender: "Outbox" when nothing is configured, "TwilioSms", "SmtpMailer"."""
+
+    event = "message_sent"
+    medium: Medium
+    to: str
+    text: str | None = None
+    subject: str | None = None
+    via: str
+
+    def field_names(self) -> tuple[str, ...]:
+        # An email's body is not logged, and an SMS has no subject.
+        return _SMS_SENT if self.medium == "sms" else _EMAIL_SENT
+
+
+_SMS_SENT = ("medium", "to", "text", "via")
+_EMAIL_SENT = ("medium", "to", "subject", "via")
+
+
+@dataclass(frozen=True, slots=True)
+class MessageFailed(EventRecord):
+    event = "message_failed"
+    medium: Medium
+    to: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class CodeCalled(EventRecord):
+    event = "code_called"
+    function: str
+
+
+@dataclass(frozen=True, slots=True)
+class CodeFailed(EventRecord):
+    event = "code_failed"
+    function: str
+    reason: str
+    duration_ms: float
+
+
+@dataclass(frozen=True, slots=True)
+class ActionEntered(EventRecord):
+    """`variable` is the caller's, which receives the output; `inputs` are all of
+    them, defaults filled."""
+
+    event = "action_entered"
+    action: str
+    variable: str
+    inputs: dict[str, JSON]
+
+
+@dataclass(frozen=True, slots=True)
+class ActionLeft(EventRecord):
+    event = "action_left"
+    action: str
+    output: str
+
+
+@dataclass(frozen=True, slots=True)
+class Transfer(EventRecord):
+    event = "transfer"
+    to: str
+
+
+@dataclass(frozen=True, slots=True)
+class TransferFailed(EventRecord):
+    event = "transfer_failed"
+    to: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Fault(EventRecord):
+    """A runtime fault; `where` is `file.flow:LINE`."""
+
+    event = "fault"
+    where: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class HangUpFailed(EventRecord):
+    event = "hang_up_failed"
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class CallEnded(EventRecord):
+    """`outcome` is an `Outcome`: "ended", "transferred", "hangup" or "error"."""
+
+    event = "call_ended"
+    outcome: str
+
+
+# --------------------------------------------------------------------------
+# The server's events (flowc serve: EventRecord.stamped)
+
+
+@dataclass(frozen=True, slots=True)
+class CallAbandoned(EventRecord):
+    """The call cannot go on (its build is gone, its state cannot be resumed)."""
+
+    event = "call_abandoned"
+    build: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class TurnLost(EventRecord):
+    """A turn ran, but another process had taken the call over meanwhile."""
+
+    event = "turn_lost"
+    turn: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class TurnTakenOver(EventRecord):
+    """The caller hung up while another process ran a turn, and that process died
+    (its lease lapsed): this one ends the call from the state before the turn."""
+
+    event = "turn_taken_over"
+    turn: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class StoreUnavailable(EventRecord):
+    event = "store_unavailable"
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookRefused(EventRecord):
+    """A webhook or WebSocket upgrade whose signature does not hold, answered 403."""
+
+    event = "webhook_refused"
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Interrupted(EventRecord):
+    """The caller barged in (ConversationRelay): what they heard until then, how
+    long it took (None when Twilio did not say) and how many texts were dropped."""
+
+    event = "interrupted"
+    heard_until: str
+    duration_ms: int | None
+    dropped: int
+
+
+# Every kind of event: what docs/runtime.md lists (a test compares the two).
+EVENT_RECORDS: tuple[type[EventRecord], ...] = (
+    CallStarted,
+    CallResumed,
+    StepEntered,
+    Say,
+    Heard,
+    NoAnswer,
+    VariableSet,
+    RequestSent,
+    RequestAnswered,
+    RequestFailed,
+    MessageSent,
+    MessageFailed,
+    CodeCalled,
+    CodeFailed,
+    ActionEntered,
+    ActionLeft,
+    Transfer,
+    TransferFailed,
+    Fault,
+    HangUpFailed,
+    CallEnded,
+    CallAbandoned,
+    TurnLost,
+    TurnTakenOver,
+    StoreUnavailable,
+    WebhookRefused,
+    Interrupted,
+)
+# Looked up for every event, so worked out once (a record missing above has none).
+_FIELD_NAMES = {
+    record: tuple(field.name for field in dataclasses.fields(record)) for record in EVENT_RECORDS
+}
+
+
+# --------------------------------------------------------------------------
+# Sinks, masking and the log
 
 
 class EventSink(Protocol):
@@ -89,6 +377,10 @@ class Secrets:
             self._values.add(value)
             self._longest_first = sorted(self._values, key=len, reverse=True)
 
+    def __bool__(self) -> bool:
+        """Whether there is anything to mask."""
+        return bool(self._values)
+
     def holds(self, value: JSON) -> bool:
         return isinstance(value, str) and value in self._values
 
@@ -130,15 +422,21 @@ class EventLog:
         self._clock = clock
         self.secrets = secrets
 
-    def emit(self, kind: str, /, **fields: JSON) -> None:
+    def emit(self, record: EventRecord) -> None:
         if not self._sinks:
             return
         event: Event = {
-            "event": kind,
+            "event": record.event,
             "call": self._call_id,
             "at": self._clock().isoformat(),
         }
-        for name, value in fields.items():
-            event[name] = self.secrets.mask(value)
+        # Field by field rather than through record.fields(): this runs for every step.
+        if self.secrets:
+            mask = self.secrets.mask
+            for name in record.field_names():
+                event[name] = mask(getattr(record, name))
+        else:
+            for name in record.field_names():
+                event[name] = getattr(record, name)
         for sink in self._sinks:
             sink.emit(event)

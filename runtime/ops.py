@@ -22,15 +22,14 @@ from datetime import date, datetime, time
 from typing import Any, TypeAlias, TypeVar
 
 from .services import JSON
+from .values import TEXT_LIKE, ValueType
 
 # The run-time form of a .flow type, for `expect` and `code` results: a scalar
-# type name ("text", "number", ...), a one-element list for `list[T]`, or a
-# dict of field shapes for a record.
+# type name (a `ValueType`: "text", "number", ...), a one-element list for
+# `list[T]`, or a dict of field shapes for a record.
 Shape: TypeAlias = str | list["Shape"] | dict[str, "Shape"]
 
 T = TypeVar("T")
-
-TEXT_LIKE = frozenset({"text", "secret", "phone", "email", "date", "time", "datetime"})
 
 
 class FlowFault(Exception):
@@ -198,11 +197,11 @@ def spoken(value: JSON, type_name: str) -> str:
     """
     if isinstance(value, str):
         try:
-            if type_name == "date":
+            if type_name == ValueType.DATE:
                 return _spoken_date(date.fromisoformat(value))
-            if type_name == "time":
+            if type_name == ValueType.TIME:
                 return _spoken_time(time.fromisoformat(value))
-            if type_name == "datetime":
+            if type_name == ValueType.DATETIME:
                 moment = datetime.fromisoformat(value)
                 return f"{_spoken_date(moment.date())} at {_spoken_time(moment.time())}"
         except ValueError:
@@ -231,7 +230,7 @@ ENV_FALSE = frozenset({"false", "no", "0", "off"})
 
 def from_env(name: str, value: str, type_name: str) -> JSON:
     """An environment variable's text as the type the flow reads it as."""
-    if type_name == "number":
+    if type_name == ValueType.NUMBER:
         try:
             number = float(value)
         except ValueError:
@@ -239,12 +238,12 @@ def from_env(name: str, value: str, type_name: str) -> JSON:
         if not math.isfinite(number):
             raise FlowFault(f"the environment variable {name} is not a number: {value!r}")
         return int(number) if number.is_integer() and "." not in value else number
-    if type_name == "bool":
+    if type_name == ValueType.BOOL:
         word = value.strip().lower()
         if word not in ENV_TRUE | ENV_FALSE:
             raise FlowFault(f"the environment variable {name} is not true or false: {value!r}")
         return word in ENV_TRUE
-    if type_name == "json":
+    if type_name == ValueType.JSON:
         try:
             parsed: JSON = json.loads(value)
         except ValueError as exc:
@@ -281,13 +280,13 @@ def shape_mismatch(value: JSON, shape: Shape, path: str = "body") -> str | None:
 
 
 def _scalar_mismatch(value: JSON, type_name: str, path: str) -> str | None:
-    if type_name == "json":
+    if type_name == ValueType.JSON:
         return None
     if type_name in TEXT_LIKE:
         ok = isinstance(value, str)
-    elif type_name == "number":
+    elif type_name == ValueType.NUMBER:
         ok = _is_number(value)
-    elif type_name == "bool":
+    elif type_name == ValueType.BOOL:
         ok = isinstance(value, bool)
     else:
         return f"{path} has the unknown type '{type_name}'"

@@ -35,7 +35,11 @@ DEFAULT_TIMEOUT_SECONDS = 5.0
 
 @dataclass(frozen=True, slots=True)
 class Question:
-    """What a `collect` asks: the type to understand, the prompts, how long to try."""
+    """What a `collect` asks: the type to understand, the prompts, how long to try.
+
+    `type_name` is a collectable `ValueType` (values.py), or its text as generated
+    code writes it (`"date"`): the two compare equal.
+    """
 
     type_name: str
     prompt: str
@@ -128,11 +132,11 @@ class Understanding(Protocol):
     ) -> JSON | None:
         """The typed value the caller meant, or None when it is not one.
 
-        `type_name` is a collect type of LANGUAGE.md section 6 (text, number, bool,
-        date, time, datetime, phone, email); `options` is given for `text in [...]`
-        and the result is then one of them. Values are JSON: numbers as int/float,
-        date "YYYY-MM-DD", time "HH:MM", datetime "YYYY-MM-DDTHH:MM", phone in
-        E.164 form ("+15551230000"), email "name@domain".
+        `type_name` is a collect type of LANGUAGE.md section 6 (`values.COLLECTABLE`:
+        text, number, bool, date, time, datetime, phone, email); `options` is given
+        for `text in [...]` and the result is then one of them. Values are JSON:
+        numbers as int/float, date "YYYY-MM-DD", time "HH:MM", datetime
+        "YYYY-MM-DDTHH:MM", phone in E.164 form ("+15551230000"), email "name@domain".
         """
         ...
 

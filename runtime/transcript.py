@@ -17,24 +17,24 @@ from __future__ import annotations
 
 from typing import IO
 
-from .events import Event
+from .events import CallEnded, Event, Heard, MessageSent, Say, Transfer
 from .services import JSON
 
 
 def transcript_line(event: Event, *, show_caller: bool = True) -> str | None:
     """The transcript line for one event, or None when the event is not shown."""
     kind = event["event"]
-    if kind == "say":
+    if kind == Say.event:
         return f"agent: {_text(event['text'])}"
-    if kind == "heard" and show_caller:
+    if kind == Heard.event and show_caller:
         heard = event["text"]
         return f"caller: {'(silence)' if heard is None else _text(heard)}"
-    if kind == "message_sent":
+    if kind == MessageSent.event:
         detail = event["text"] if event["medium"] == "sms" else event["subject"]
         return f"{_text(event['medium'])} to {_text(event['to'])}: {_text(detail)}"
-    if kind == "transfer":
+    if kind == Transfer.event:
         return f"transfer to {_text(event['to'])}"
-    if kind == "call_ended":
+    if kind == CallEnded.event:
         return f"end: {_text(event['outcome'])}"
     return None
 

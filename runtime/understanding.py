@@ -29,6 +29,7 @@ from datetime import date, datetime, time, timedelta
 from dateutil.relativedelta import relativedelta
 
 from .services import JSON
+from .values import ValueType
 
 # --- words for numbers ---------------------------------------------------------
 
@@ -853,24 +854,24 @@ class RuleBasedUnderstanding:
         options: Sequence[str] | None,
         now: datetime,
     ) -> JSON | None:
-        if type_name == "text" and options is None:
+        if type_name == ValueType.TEXT and options is None:
             return understand_text(utterance)
         if len(utterance) > MAX_ANSWER_CHARS:
             return None
         if options is not None:
             return understand_choice(utterance, options)
-        if type_name == "number":
+        if type_name == ValueType.NUMBER:
             return understand_number(utterance)
-        if type_name == "bool":
+        if type_name == ValueType.BOOL:
             return understand_bool(utterance)
-        if type_name == "date":
+        if type_name == ValueType.DATE:
             return understand_date(utterance, now)
-        if type_name == "time":
+        if type_name == ValueType.TIME:
             return understand_time(utterance)
-        if type_name == "datetime":
+        if type_name == ValueType.DATETIME:
             return understand_datetime(utterance, now)
-        if type_name == "phone":
+        if type_name == ValueType.PHONE:
             return understand_phone(utterance, self.default_country_code)
-        if type_name == "email":
+        if type_name == ValueType.EMAIL:
             return understand_email(utterance)
         return None

@@ -56,7 +56,7 @@ from twilio.request_validator import RequestValidator  # type: ignore[import-unt
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
-from ..events import Event, EventSink
+from ..events import CallEnded, Event, EventRecord, EventSink, Heard, Say, Transfer
 from ..http import describe_network_error
 from ..services import JSON
 from ..transcript import TranscriptPrinter
@@ -249,25 +249,25 @@ class _Call:
         except CallFailed as failure:
             outcome = ERROR
             self.failures.append(str(failure))
-        self.emit("call_ended", outcome=outcome)
+        self.emit(CallEnded(outcome))
         await self._post_status()
         return CallReport(outcome, self.failures)
 
     # -- what the transcript shows ------------------------------------------------
 
-    def emit(self, kind: str, **fields: JSON) -> None:
-        event: Event = {"event": kind, "call": self.sid, **fields}
+    def emit(self, record: EventRecord) -> None:
+        event: Event = {"event": record.event, "call": self.sid, **record.fields()}
         self._sink.emit(event)
 
     def say(self, text: str) -> None:
-        self.emit("say", text=text)
+        self.emit(Say(text))
 
     async def caller_turn(self) -> str | None:
         """The caller's next turn ("" for silence), or None: the caller hung up."""
         turn = await self._turns.read()
         if turn is not None:
             self._requests_since_turn = 0
-            self.emit("heard", text=turn or None)
+            self.emit(Heard(turn or None))
         return turn
 
     # -- webhooks -----------------------------------------------------------------
@@ -405,7 +405,7 @@ class _Call:
 
     async def _dial(self, verb: ET.Element, url: str) -> _Step:
         number = _dial_target(verb)
-        self.emit("transfer", to=number)
+        self.emit(Transfer(number))
         status = self.options.dial_status
         self._transferred = self._transferred or status == "completed"
         action = verb.get("action")

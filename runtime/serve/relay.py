@@ -74,7 +74,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from twilio.request_validator import RequestValidator
 from twilio.twiml.voice_response import VoiceResponse
 
-from ..events import Event
+from ..events import EventRecord, Interrupted, WebhookRefused
 from ..services import JSON, Question
 from .store import StoreUnavailable
 from .switchboard import HOLD_PHRASE, StaleTurn, UnknownCall
@@ -275,11 +275,8 @@ def _socket_endpoint(served: Callable[[], Served]) -> Callable[[WebSocket], Awai
             return
         path, sid = websocket.url.path, websocket.path_params["sid"]
         context.log.warn(f"refused the WebSocket {path}: {refusal}")
-        context.log.emit(
-            {"event": "webhook_refused", "call": sid,
-             "at": context.switchboard.services.clock().isoformat(),
-             "path": path, "reason": refusal}
-        )  # fmt: skip
+        at = context.switchboard.services.clock().isoformat()
+        context.log.emit(WebhookRefused(path, refusal).stamped(sid, at))
         await websocket.close(code=1008)  # before accepting: the upgrade is answered 403
 
     return endpoint
@@ -598,10 +595,11 @@ class _Session:
         """The caller barged in: the words not sent yet are not said."""
         dropped = self._voice.stop()
         self._emit(
-            "interrupted",
-            heard_until=_text(data.get("utteranceUntilInterrupt")),
-            duration_ms=_milliseconds(data.get("durationUntilInterruptMs")),
-            dropped=dropped,
+            Interrupted(
+                heard_until=_text(data.get("utteranceUntilInterrupt")),
+                duration_ms=_milliseconds(data.get("durationUntilInterruptMs")),
+                dropped=dropped,
+            )
         )
 
     # ---------------------------------------------------------------- helpers
@@ -618,10 +616,8 @@ class _Session:
     def _warn(self, message: str) -> None:
         self._served.log.warn(f"call {self._sid}: {message}")
 
-    def _emit(self, kind: str, **fields: JSON) -> None:
-        event: Event = {"event": kind, "call": self._sid}
-        event["at"] = self._board.services.clock().isoformat()
-        event.update(fields)
+    def _emit(self, record: EventRecord) -> None:
+        event = record.stamped(self._sid, self._board.services.clock().isoformat())
         for sink in self._board.sinks:
             sink.emit(event)
 

@@ -29,10 +29,11 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from .. import events
 from ..driver import CallResult, StateError, resume_call, run_call
-from ..events import Event, EventSink
+from ..events import EventSink
 from ..program import Body
-from ..services import JSON, Services
+from ..services import Services
 from .builds import Build, BuildArchive, BuildError
 from .store import CallStore, Phase, StoredCall, StoreUnavailable
 from .turns import HUNG_UP, START, CallerInput, InputKind, Next, Reply, TurnChannel
@@ -210,7 +211,7 @@ class Switchboard:
                 caller_input=HUNG_UP.to_json(), lease_until=time.time() + self.timing.lease
             )
             if await self.store.replace(taken) is not None:
-                self._emit(record.call_id, "turn_taken_over", turn=latest.turn, reason="hang-up")
+                self._emit(record.call_id, events.TurnTakenOver(latest.turn, "hang-up"))
                 await self._run(taken, HUNG_UP, time.monotonic() + self.timing.hold_after)
 
         task = asyncio.create_task(end_when_lapsed())
@@ -315,7 +316,7 @@ class Switchboard:
                 if not await self.store.renew(renewed):
                     return  # the record moved on: taken over, or the turn is stored
             except StoreUnavailable as exc:
-                self._emit(record.call_id, "store_unavailable", reason=str(exc))
+                self._emit(record.call_id, events.StoreUnavailable(str(exc)))
 
     async def _drive(self, record: StoredCall, channel: TurnChannel) -> CallResult | None:
         """Runs the call's steps on its own build; None when the call cannot continue."""
@@ -364,7 +365,7 @@ class Switchboard:
         )
         stored = await self._replace_retrying(done)
         if stored is None:
-            self._emit(record.call_id, "turn_lost", turn=record.turn, reason="taken over")
+            self._emit(record.call_id, events.TurnLost(record.turn, "taken over"))
             return
         # The caller hung up while this turn ran in a process that had no channel for it.
         if phase is Phase.WAITING and stored.hung_up:
@@ -377,18 +378,17 @@ class Switchboard:
             try:
                 return await self.store.replace(record)
             except StoreUnavailable as exc:
-                self._emit(record.call_id, "store_unavailable", reason=str(exc))
+                self._emit(record.call_id, events.StoreUnavailable(str(exc)))
                 await asyncio.sleep(pause)
         return await self.store.replace(record)
 
     def _abandon(self, record: StoredCall, reason: str) -> None:
-        self._emit(record.call_id, "call_abandoned", build=record.build, reason=reason)
+        self._emit(record.call_id, events.CallAbandoned(record.build, reason))
         if self.warn is not None:
             self.warn(f"call {record.call_id} ends with an apology: {reason}")
 
-    def _emit(self, call_id: str, kind: str, **fields: JSON) -> None:
-        event: Event = {"event": kind, "call": call_id, "at": self.services.clock().isoformat()}
-        event.update(fields)
+    def _emit(self, call_id: str, record: events.EventRecord) -> None:
+        event = record.stamped(call_id, self.services.clock().isoformat())
         for sink in self.sinks:
             sink.emit(event)
 

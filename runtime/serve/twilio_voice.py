@@ -31,6 +31,7 @@ from starlette.routing import BaseRoute, Route
 from twilio.request_validator import RequestValidator
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
+from ..events import WebhookRefused
 from .store import StoreUnavailable
 from .switchboard import HOLD_PHRASE, StaleTurn, UnknownCall
 from .turns import HUNG_UP, CallerInput, InputKind, Next, Reply
@@ -80,11 +81,9 @@ def signed(served: Callable[[], Served], webhook: Webhook) -> Handler:
         refusal = signature_refusal(context, request, form)
         if refusal is not None:
             context.log.warn(f"refused {request.method} {request.url.path}: {refusal}")
-            context.log.emit(
-                {"event": "webhook_refused", "call": form.get("CallSid", ""),
-                 "at": context.switchboard.services.clock().isoformat(),
-                 "path": request.url.path, "reason": refusal}
-            )  # fmt: skip
+            at = context.switchboard.services.clock().isoformat()
+            refused = WebhookRefused(request.url.path, refusal)
+            context.log.emit(refused.stamped(form.get("CallSid", ""), at))
             return PlainTextResponse(f"forbidden: {refusal}\n", status_code=403)
         try:
             return await webhook(context, request, form)
