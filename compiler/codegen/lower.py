@@ -25,6 +25,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from flowc_runtime.values import TEXT_LIKE
+
 from .. import ast
 from ..checker.model import BodyModel, Model
 from ..graph import BodyKind, Edge, EdgeKind, Leave
@@ -36,7 +38,6 @@ from ..walk import module_expressions, walk
 from . import names
 from .ir import BodyIR, ImportIR, InputIR, ModuleIR, MoveIR, StepIR
 
-TEXT_LIKE = frozenset({"text", "secret", "phone", "email", "date", "time", "datetime"})
 CALL_BUILTINS = frozenset({"caller", "callee", "id", "started_at", "outcome"})
 COMPARE_FUNCTIONS = {
     ast.CompareOp.EQ: "ops.eq",
