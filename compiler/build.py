@@ -1,7 +1,9 @@
 """`flowc build` and the compiling half of `flowc run`: check, then generate.
 
 A program with check errors is never generated: the result then carries the
-diagnostics and no files.
+diagnostics and no files. The checker always runs; generating reuses the modules
+the build cache (flowc.codegen.cache, `.flowc-cache/` in the working directory)
+holds for unchanged inputs.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import __version__
-from .codegen import EmittedFile, generate
+from .codegen import BuildCache, EmittedFile, generate
+from .codegen.cache import DEFAULT_FOLDER
 from .codegen.lower import ProgramLayout
 from .pipeline import CheckResult, check_files
 
@@ -29,15 +32,16 @@ class BuildResult:
         return self.check.error_count == 0
 
 
-def build_files(paths: Sequence[str]) -> BuildResult:
-    """Check the files and their imports; when there is no error, generate their modules."""
+def build_files(paths: Sequence[str], cache_dir: str | None = DEFAULT_FOLDER) -> BuildResult:
+    """Check the files and their imports; when there is no error, generate their modules,
+    reusing what the cache in `cache_dir` holds (None: no cache)."""
     check = check_files(paths)
     if check.error_count:
         return BuildResult(check, (), {})
     program = check.program
-    return BuildResult(
-        check, generate(program, check.model, __version__), dict(ProgramLayout.of(program).modules)
-    )
+    cache = BuildCache(cache_dir) if cache_dir is not None else None
+    files = generate(program, check.model, __version__, cache)
+    return BuildResult(check, files, dict(ProgramLayout.of(program).modules))
 
 
 def write_files(files: Sequence[EmittedFile], output_dir: str) -> list[str]:

@@ -1,11 +1,13 @@
-"""Emitting: the lowered IR laid out as Python with the Jinja2 templates, then Black
-(formatting.py).
+"""Emitting: the lowered IR laid out as Python with the Jinja2 templates, in Black's
+style (formatting.py).
 
 The templates (compiler/templates/*.jinja, shipped as package data) only place
 what lowering produced; the filters they use make source text safe where it
-lands: `pystr` quotes a string as a Python literal, `docstring` places that
-literal inside the module's docstring, `comment` keeps a comment on one
-printable line.
+lands: `pystr` quotes a string as a Python literal (as Black quotes it),
+`docstring` places that literal inside the module's docstring, `comment` keeps
+a comment on one printable line, `bare` drops the parentheses Black drops
+around a whole condition. Lowering's expressions are restyled to Black's quotes
+before the templates place them (`restyled`).
 """
 
 from __future__ import annotations
@@ -14,12 +16,12 @@ import io
 import os
 import tokenize
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import jinja2
 
-from .formatting import format_sources
-from .ir import ModuleIR
+from .formatting import LINE_LENGTH, bare, format_sources, literal, restyle
+from .ir import BodyIR, InputIR, ModuleIR, MoveIR, StepIR
 from .names import module_file
 
 
@@ -43,7 +45,8 @@ def _environment() -> jinja2.Environment:
         keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,
     )
-    environment.filters["pystr"] = repr
+    environment.filters["pystr"] = literal
+    environment.filters["bare"] = bare
     environment.filters["comment"] = _comment
     environment.filters["docstring"] = _in_docstring
     return environment
@@ -75,17 +78,54 @@ RUNTIME_NAMES = (
 
 
 def render_module(module: ModuleIR) -> str:
-    """The source of one generated module as the templates lay it out."""
+    """The source of one generated module as the templates lay it out, in Black's style
+    except for lines longer than Black's limit (formatting.py wraps those)."""
+    module = restyled(module)
     steps = _ENVIRONMENT.get_template("steps.jinja").module
     bodies = _ENVIRONMENT.get_template("bodies.py.jinja").render(module=module, steps=steps)
     used = _names_used(bodies)
     imports = [
-        (module_name, [name for name in names if name in used])
+        _import_from(module_name, [name for name in names if name in used])
         for module_name, names in RUNTIME_NAMES
         if any(name in used for name in names)
     ]
     head = _ENVIRONMENT.get_template("module.py.jinja")
     return head.render(module=module, imports=imports, bodies=bodies)
+
+
+def _import_from(module_name: str, names: list[str]) -> str:
+    """`from m import a, b`; one name a line in parentheses when too long, as Black has it."""
+    line = f"from {module_name} import {', '.join(names)}"
+    if len(line) <= LINE_LENGTH:
+        return line
+    return f"from {module_name} import (\n" + "".join(f"    {n},\n" for n in names) + ")"
+
+
+def restyled(module: ModuleIR) -> ModuleIR:
+    """The module with lowering's expressions (repr()'d literals) in Black's quotes."""
+    return replace(module, bodies=tuple(_restyled_body(body) for body in module.bodies))
+
+
+def _restyled_body(body: BodyIR) -> BodyIR:
+    return replace(
+        body,
+        steps=tuple(_restyled_step(step) for step in body.steps),
+        after_call=tuple(_restyled_step(step) for step in body.after_call),
+        inputs=tuple(_restyled_input(item) for item in body.inputs),
+    )
+
+
+def _restyled_step(step: StepIR) -> StepIR:
+    return replace(
+        step,
+        fields={name: restyle(code) for name, code in step.fields.items()},
+        moves={restyle(name): MoveIR(restyle(m.code), m.comment) for name, m in step.moves.items()},
+    )
+
+
+def _restyled_input(item: InputIR) -> InputIR:
+    default = restyle(item.default) if item.default is not None else None
+    return replace(item, name=restyle(item.name), default=default)
 
 
 def _names_used(source: str) -> set[str]:
@@ -94,20 +134,24 @@ def _names_used(source: str) -> set[str]:
     return {token.string for token in tokens if token.type == tokenize.NAME}
 
 
+def emit_module(module: ModuleIR) -> str:
+    """The generated text of one module, in Black's style."""
+    return format_sources([render_module(module)])[0]
+
+
 def emit_program(modules: Sequence[ModuleIR]) -> list[EmittedFile]:
-    """Every module's file, Black-formatted, plus an empty `__init__.py` in each package folder."""
-    texts = format_sources([render_module(module) for module in modules])
-    files = [
-        EmittedFile(module_file(module.module), text)
-        for module, text in zip(modules, texts, strict=True)
-    ]
+    """Every module's file, in Black's style, plus an empty `__init__.py` in each package folder."""
+    return with_packages([EmittedFile(module_file(m.module), emit_module(m)) for m in modules])
+
+
+def with_packages(files: list[EmittedFile]) -> list[EmittedFile]:
+    """The files, plus an empty `__init__.py` in each folder they are in."""
     packages = {
         os.path.join(folder, "__init__.py")
         for file in files
         for folder in _parent_folders(file.path)
     }
-    files += [EmittedFile(path, "") for path in sorted(packages)]
-    return files
+    return files + [EmittedFile(path, "") for path in sorted(packages)]
 
 
 def _parent_folders(path: str) -> list[str]:

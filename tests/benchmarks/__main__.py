@@ -11,6 +11,7 @@ BENCHMARKS = [
     "tests.benchmarks.bench_runtime",
     "tests.benchmarks.bench_parse",
     "tests.benchmarks.bench_check",
+    "tests.benchmarks.bench_build",
     "tests.benchmarks.bench_services",
     "tests.benchmarks.bench_serve",
 ]

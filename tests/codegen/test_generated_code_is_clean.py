@@ -1,5 +1,6 @@
 """Every example's generated code passes `mypy --strict` and `black --check`
-(LANGUAGE.md section 8), run as the real tools in subprocesses."""
+(LANGUAGE.md section 8), run as the real tools in subprocesses; so does the
+benchmark program's (`black --check`: it is generated without running Black)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from pathlib import Path
 import pytest
 from flowc.build import build_files, write_files
 
+from tests.benchmarks.generate import generate_program
+
 PROJECT = Path(__file__).resolve().parents[2]
 EXAMPLES = PROJECT / "examples"
 
@@ -17,7 +20,7 @@ EXAMPLES = PROJECT / "examples"
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     sources = sorted(str(path) for path in EXAMPLES.rglob("*.flow"))
-    result = build_files(sources)
+    result = build_files(sources, cache_dir=None)
     assert result.ok, [f"{d.span}: {d.message}" for d in result.check.diagnostics]
     output = tmp_path_factory.mktemp("generated")
     write_files(result.files, str(output))
@@ -54,3 +57,18 @@ def test_generated_modules_are_black_formatted(generated: Path) -> None:
         text=True,
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_the_benchmark_program_is_black_formatted(tmp_path: Path) -> None:
+    source = tmp_path / "big.flow"
+    source.write_text(generate_program(10_000), encoding="utf-8")
+    result = build_files([str(source)], cache_dir=None)
+    assert result.ok
+    write_files(result.files, str(tmp_path / "out"))
+    checked = subprocess.run(
+        [sys.executable, "-m", "black", "--check", "."],
+        cwd=tmp_path / "out",
+        capture_output=True,
+        text=True,
+    )
+    assert checked.returncode == 0, checked.stderr
