@@ -164,13 +164,18 @@ def _handler_for(server: LocalHttpServer) -> type[BaseHTTPRequestHandler]:
                 self.close_connection = True
                 self.connection.shutdown(socket.SHUT_RDWR)
                 return
-            self.send_response(reply.status_code)
-            self.send_header("Content-Type", reply.content_type)
-            self.send_header("Content-Length", str(len(reply.body)))
-            for name, value in reply.headers.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(reply.body)
+            try:
+                self.send_response(reply.status_code)
+                self.send_header("Content-Type", reply.content_type)
+                self.send_header("Content-Length", str(len(reply.body)))
+                for name, value in reply.headers.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(reply.body)
+            except (BrokenPipeError, ConnectionResetError):
+                # The client went away while its request was delayed (a test that
+                # kills a server mid-request): nobody is left to answer.
+                self.close_connection = True
 
         def _recorded(self) -> RecordedRequest:
             parts = urlsplit(self.path)
