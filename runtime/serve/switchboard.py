@@ -7,7 +7,8 @@ Every turn goes the same way, whichever process gets the webhook:
    again, run nothing), a duplicate of a turn still running (wait for it), or
    stale (refused);
 2. claim the turn: compare-and-set the record to RUNNING with a lease, so no
-   other process runs it too;
+   other process runs it too (the runner renews the lease while the turn runs;
+   a process that died lets it lapse, and then another takes the turn over);
 3. resume the call from its stored state with a `TurnChannel` holding the
    turn's input, until it waits for the caller again or ends;
 4. compare-and-set the record to WAITING (the new state and the reply) or
