@@ -71,7 +71,6 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.types import Message
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
-from twilio.request_validator import RequestValidator
 from twilio.twiml.voice_response import VoiceResponse
 
 from ..events import EventRecord, Interrupted, WebhookRefused
@@ -83,6 +82,7 @@ from .twilio_voice import (
     bad_call_sid,
     base_url,
     caller_input,
+    refusal_of,
     sid_mismatch,
     signed,
     status,
@@ -286,20 +286,11 @@ def _socket_refusal(served: Served, websocket: WebSocket) -> str | None:
     """Why the upgrade request's X-Twilio-Signature is not valid, or None when it is
     (see twilio_voice.signature_refusal: the same checks, on the socket's URL)."""
     config = served.config
-    if not config.check_signatures:
-        return None
-    signature = websocket.headers.get("X-Twilio-Signature")
-    if signature is None:
-        return "no X-Twilio-Signature header"
-    if config.auth_token is None:
-        return "TWILIO_AUTH_TOKEN is not set, so no signature can be checked"
     url = str(websocket.url)
     if config.public_url is not None:
         query = f"?{websocket.url.query}" if websocket.url.query else ""
         url = _socket_base(config.public_url.rstrip("/")) + websocket.url.path + query
-    if not RequestValidator(config.auth_token).validate(url, {}, signature):
-        return f"the X-Twilio-Signature does not match {url}"
-    return None
+    return refusal_of(config, url, {}, websocket.headers.get("X-Twilio-Signature"))
 
 
 class _HungUp(Exception):

@@ -136,12 +136,9 @@ class Switchboard:
         deadline = time.monotonic() + self.timing.hold_after
         while True:
             record = await self._load(call_id)
-            if record.phase is Phase.ENDED or turn == record.turn - 1:
-                return self._replay(record, turn)
-            if turn != record.turn:
-                raise StaleTurn(call_id, turn, record.turn)
-            if record.phase is Phase.RUNNING:
-                return await self._join(record, deadline)
+            settled = await self._settled(record, turn, deadline)
+            if settled is not None:
+                return settled
             claimed = record.next_version(
                 phase=Phase.RUNNING,
                 caller_input=given.to_json(),
@@ -154,12 +151,9 @@ class Switchboard:
         """The platform asks again after a hold: the rest of turn `turn`'s reply."""
         deadline = time.monotonic() + self.timing.hold_after
         record = await self._load(call_id)
-        if record.phase is Phase.ENDED or turn == record.turn - 1:
-            return self._replay(record, turn)
-        if turn != record.turn:
-            raise StaleTurn(call_id, turn, record.turn)
-        if record.phase is Phase.RUNNING:
-            return await self._join(record, deadline)
+        settled = await self._settled(record, turn, deadline)
+        if settled is not None:
+            return settled
         # Only a confused client asks to wait for a turn nobody has started: answer
         # with the question the call waits at again.
         return self._replay(record, record.turn - 1)
@@ -234,6 +228,18 @@ class Switchboard:
         if record is None:
             raise UnknownCall(call_id)
         return record
+
+    async def _settled(self, record: StoredCall, turn: int, deadline: float) -> Reply | None:
+        """The answer to a request for turn `turn` that starts nothing: the stored reply
+        (a retry, or a call that is over), a refusal (StaleTurn), or the reply of the
+        turn already running; None when the call waits at `turn`, to be claimed."""
+        if record.phase is Phase.ENDED or turn == record.turn - 1:
+            return self._replay(record, turn)
+        if turn != record.turn:
+            raise StaleTurn(record.call_id, turn, record.turn)
+        if record.phase is Phase.RUNNING:
+            return await self._join(record, deadline)
+        return None
 
     def _replay(self, record: StoredCall, turn: int) -> Reply:
         """The stored answer of the last turn (a retried webhook), or, for a call that is

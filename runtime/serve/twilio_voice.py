@@ -38,6 +38,7 @@ from .turns import HUNG_UP, CallerInput, InputKind, Next, Reply
 
 if TYPE_CHECKING:
     from .app import Served
+    from .settings import ServeConfig
 
 # CallStatus values of a status callback that mean the call is over.
 CALL_OVER = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
@@ -117,16 +118,22 @@ async def _body(request: Request) -> bytes | None:
 
 def signature_refusal(served: Served, request: Request, form: dict[str, str]) -> str | None:
     """Why the request's X-Twilio-Signature is not valid, or None when it is."""
-    config = served.config
+    url = public_url_of(request, served.config.public_url)
+    return refusal_of(served.config, url, form, request.headers.get("X-Twilio-Signature"))
+
+
+def refusal_of(
+    config: ServeConfig, url: str, params: dict[str, str], signature: str | None
+) -> str | None:
+    """Why `signature` is not Twilio's for `url` and `params`, or None when it is (or
+    signatures are not checked); both transports' requests go through here."""
     if not config.check_signatures:
         return None
-    signature = request.headers.get("X-Twilio-Signature")
     if signature is None:
         return "no X-Twilio-Signature header"
     if config.auth_token is None:
         return "TWILIO_AUTH_TOKEN is not set, so no signature can be checked"
-    url = public_url_of(request, config.public_url)
-    if not RequestValidator(config.auth_token).validate(url, form, signature):
+    if not RequestValidator(config.auth_token).validate(url, params, signature):
         return f"the X-Twilio-Signature does not match {url}"
     return None
 
