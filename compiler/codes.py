@@ -116,6 +116,13 @@ DUPLICATE_HANDLER = _code("E0110", Phase.NAMES, Severity.ERROR, "duplicate handl
 DUPLICATE_ARGUMENT = _code("E0111", Phase.NAMES, Severity.ERROR, "duplicate argument")
 UNKNOWN_DEFAULT_EVENT = _code("E0113", Phase.NAMES, Severity.ERROR, "unknown default-handler event")
 LABEL_NAMED_LIKE_OUTPUT = _code("E0114", Phase.NAMES, Severity.ERROR, "label named like an output")
+PYTHON_MODULE_NOT_FOUND = _code("E0115", Phase.NAMES, Severity.ERROR, "python module not found")
+PYTHON_FUNCTION_NOT_FOUND = _code(
+    "E0116", Phase.NAMES, Severity.ERROR, "python function not found in its module"
+)
+PYTHON_SOURCE_UNPARSABLE = _code(
+    "E0117", Phase.NAMES, Severity.ERROR, "python module that does not parse"
+)
 
 # Structure
 
@@ -174,6 +181,12 @@ DEFAULT_READS_VARIABLE = _code(
 INVALID_COUNT = _code("E0517", Phase.TYPES, Severity.ERROR, "invalid count or timeout")
 UNSAYABLE_TYPE = _code("E0518", Phase.TYPES, Severity.ERROR, "a type the caller cannot say")
 CONDITION_AS_WORDS = _code("E0519", Phase.TYPES, Severity.ERROR, "a condition where words belong")
+PYTHON_PARAMETERS_DIFFER = _code(
+    "E0530", Phase.TYPES, Severity.ERROR, "python parameters that differ"
+)
+PYTHON_ANNOTATION_CONTRADICTS = _code(
+    "E0531", Phase.TYPES, Severity.ERROR, "python annotation contradicting the declaration"
+)
 
 # Call_Rules
 

@@ -83,7 +83,7 @@ def run_built(
         # The generated modules, then the flow's own folder for the Python modules
         # its `code` steps call.
         with _on_sys_path(folder, os.path.dirname(os.path.abspath(options.file))):
-            body = _flow_body(module_name, flow_name)
+            body = _flow_body(module_name, flow_name, build)
             at_terminal = stdin.isatty()
             sinks: list[EventSink] = [TranscriptPrinter(stdout, show_caller=not at_terminal)]
             if log is not None:
@@ -137,18 +137,32 @@ def _installed(name: str) -> bool:
     return spec is not None and spec.origin is not None
 
 
-def _flow_body(module_name: str, flow_name: str) -> Body:
+def _flow_body(module_name: str, flow_name: str, build: BuildResult) -> Body:
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:
         # Typically the Python module of a `python` declaration is not importable.
-        raise RunError(f"cannot load the compiled flow: {exc}") from exc
+        where = _declaring(build, exc.name) if isinstance(exc, ModuleNotFoundError) else None
+        raise RunError(f"cannot load the compiled flow: {exc}{where or ''}") from exc
     # Importing the flow imports the user's own Python modules, which may fail in
     # any way (a syntax error, an exception, sys.exit): said in one line, no traceback.
     except (Exception, SystemExit) as exc:
         raise RunError(f"cannot load the compiled flow: {_import_failure(exc)}") from exc
     body: Body = module.BODIES[flow_name]
     return body
+
+
+def _declaring(build: BuildResult, missing: str | None) -> str | None:
+    """` (declared at FILE:LINE: python m.f)`: the first declaration of the missing module."""
+    if missing is None:
+        return None
+    for path in sorted(build.check.program.modules):
+        for decl in build.check.program.modules[path].pythons:
+            if decl.module == missing or decl.module.startswith(missing + "."):
+                span = decl.span
+                return f" (declared at {span.file}:{span.line}: python {decl.module}." \
+                    f"{decl.function.name})"
+    return None
 
 
 def discard_further_output(stream: IO[str]) -> None:

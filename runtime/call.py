@@ -20,6 +20,7 @@ from typing import TypeVar
 
 from . import ops
 from .events import (
+    MASK,
     CodeCalled,
     CodeFailed,
     EventLog,
@@ -85,6 +86,8 @@ class Call:
         # the resumed step only learns how the dial went.
         self.pending_transfer = False
         self.turns = 0  # caller turns heard so far (the driver's loop guard reads it)
+        # The answers of `collect x: secret` steps (keep_answer), sealed at rest.
+        self.secret_answers: list[str] = []
 
     # ----------------------------------------------------------------- built-ins
 
@@ -104,7 +107,7 @@ class Call:
     def started_at(self) -> str:
         return self.info.started_at
 
-    def env(self, name: str, type_name: str = ValueType.TEXT) -> JSON:
+    def env(self, name: str, type_name: Shape = ValueType.TEXT) -> JSON:
         """`env("NAME") as TYPE`: the value as that type; None when the variable is not set."""
         value = self.services.env(name)
         return None if value is None else ops.from_env(name, value, type_name)
@@ -158,14 +161,32 @@ class Call:
             heard = await self.channel.listen(question)
             self.pending_attempt = None
             self.turns += 1
-            self.log.emit(Heard(heard))
-            value = self._understand(question, heard)
+            if question.type_name == ValueType.SECRET:
+                value = self._understand_secret(question, heard)
+            else:
+                self.log.emit(Heard(heard))
+                value = self._understand(question, heard)
             if value is not None:
                 self.set(v, name, value)
                 return True
             attempt += 1
         self.log.emit(NoAnswer(name, question.attempts))
         return False
+
+    def _understand_secret(self, question: Question, heard: str | None) -> JSON:
+        """A secret answer: registered before the `heard` event, which never holds the
+        words ("***"; silence stays None), so no sink sees them in clear."""
+        value = self._understand(question, heard)
+        self.keep_answer(value)
+        self.log.emit(Heard(None if heard is None or not heard.strip() else MASK))
+        return value
+
+    def keep_answer(self, value: JSON) -> None:
+        """Registers a secret answer: masked in the log, sealed in a stored state."""
+        if isinstance(value, str) and value:
+            self.log.secrets.add(value)
+            if value not in self.secret_answers:
+                self.secret_answers.append(value)
 
     def _understand(self, question: Question, heard: str | None) -> JSON:
         if heard is None or not heard.strip():

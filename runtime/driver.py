@@ -41,8 +41,9 @@ from .events import (
 )
 from .ops import FlowFault
 from .program import MOVE_TYPES, Body, Enter, Frame, Leave, Outcome, Stop, Vars
+from .sealing import KEY_VARIABLE, state_key
 from .services import CallerHungUp, Channel, Services
-from .state import CallState, FrameState
+from .state import CallState, FrameState, seal_answers
 from .state import StateError as StateError  # also imported from here (serve, the package)
 
 # A loop with no caller turn in it (the checker warns about those) would spin
@@ -262,12 +263,21 @@ def state_json(call: Call) -> str:
     waiting on, with the values of secret environment variables stored as references."""
     env_names = _secret_env_values(call.frames[0].body, call.services)
     is_secret = call.log.secrets.holds
+    answers = call.secret_answers
     return CallState(
         call=call.info,
-        frames=tuple(FrameState.of_frame(frame, env_names, is_secret) for frame in call.frames),
+        frames=tuple(
+            FrameState.of_frame(frame, env_names, is_secret, answers) for frame in call.frames
+        ),
         pending_attempt=call.pending_attempt,
         pending_transfer=call.pending_transfer,
+        sealed_answers=seal_answers(answers, _state_key(call.services), call.info.id),
     ).to_json()
+
+
+def _state_key(services: Services) -> str:
+    """The key that seals secret answers at rest (sealing.py)."""
+    return state_key(services.env(KEY_VARIABLE))
 
 
 def _secret_env_values(flow: Body, services: Services) -> dict[str, str]:
@@ -293,12 +303,16 @@ def load_state(
     """
     find = bodies or find_body
     stored = CallState.from_json(state)
+    answers = stored.answers(_state_key(services))
     frames = [
-        frame.to_frame(find(frame.module, frame.body), services.env) for frame in stored.frames
+        frame.to_frame(find(frame.module, frame.body), services.env, answers)
+        for frame in stored.frames
     ]
     secrets = _env_secrets(frames[0].body, services, stored.secret_values())
     info = stored.call
     call = Call(info, services, channel, EventLog(info.id, sinks, services.clock, secrets), frames)
+    for answer in answers:
+        call.keep_answer(answer)
     call.pending_attempt = stored.pending_attempt
     call.pending_transfer = stored.pending_transfer
     call.log.emit(CallResumed(frames[0].body.name, frames[-1].where))

@@ -17,6 +17,7 @@ from __future__ import annotations
 import inspect
 import json
 import math
+import re
 from collections.abc import Awaitable
 from datetime import date, datetime, time
 from typing import Any, TypeAlias, TypeVar
@@ -228,8 +229,45 @@ ENV_TRUE = frozenset({"true", "yes", "1", "on"})
 ENV_FALSE = frozenset({"false", "no", "0", "off"})
 
 
-def from_env(name: str, value: str, type_name: str) -> JSON:
-    """An environment variable's text as the type the flow reads it as."""
+# The written forms `env("NAME") as TYPE` accepts for the text-held types
+# (docs/language.md, "Environment variables"), and how a fault names each.
+_ENV_FORMS: dict[str, tuple[re.Pattern[str], str]] = {
+    ValueType.DATE: (re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}"), "a date (YYYY-MM-DD)"),
+    ValueType.TIME: (re.compile(r"[0-9]{2}:[0-9]{2}"), "a time (HH:MM)"),
+    ValueType.DATETIME: (
+        re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}"),
+        "a date and time (YYYY-MM-DDTHH:MM)",
+    ),
+    ValueType.PHONE: (re.compile(r"\+[0-9]{8,15}"), "a phone number (+ and 8 to 15 digits)"),
+    ValueType.EMAIL: (re.compile(r"[^@\s]+@[^@\s]+"), "an email address (name@domain)"),
+}
+
+
+def from_env(name: str, value: str, type_name: Shape) -> JSON:
+    """An environment variable's text as the type the flow reads it as.
+
+    A list (`as list[number]`) is written with commas, "a, b, c": each item is
+    trimmed and read as the item type; an empty value is an empty list. Any other
+    list or a record is read as JSON and must have the type's shape.
+    """
+    if isinstance(type_name, list) and isinstance(type_name[0], str):
+        if not value.strip():
+            return []
+        items = [item.strip() for item in value.split(",")]
+        return [
+            _scalar_from_env(f"{name} (item {position + 1})", item, type_name[0])
+            for position, item in enumerate(items)
+        ]
+    if not isinstance(type_name, str):
+        parsed = _scalar_from_env(name, value, ValueType.JSON)
+        reason = shape_mismatch(parsed, type_name, "the value")
+        if reason:
+            raise FlowFault(f"the environment variable {name} does not fit its type: {reason}")
+        return parsed
+    return _scalar_from_env(name, value, type_name)
+
+
+def _scalar_from_env(name: str, value: str, type_name: str) -> JSON:
     if type_name == ValueType.NUMBER:
         try:
             number = float(value)
@@ -249,7 +287,28 @@ def from_env(name: str, value: str, type_name: str) -> JSON:
         except ValueError as exc:
             raise FlowFault(f"the environment variable {name} is not JSON: {exc}") from None
         return parsed
+    form = _ENV_FORMS.get(type_name)
+    if form is not None:
+        pattern, expected = form
+        written = value.strip()
+        if not pattern.fullmatch(written) or not _valid_moment(written, type_name):
+            raise FlowFault(f"the environment variable {name} is not {expected}: {value!r}")
+        return written
     return value
+
+
+def _valid_moment(written: str, type_name: str) -> bool:
+    """Whether a date, time or datetime of the right form names a real one (no 2024-02-30)."""
+    try:
+        if type_name == ValueType.DATE:
+            date.fromisoformat(written)
+        elif type_name == ValueType.TIME:
+            time.fromisoformat(written)
+        elif type_name == ValueType.DATETIME:
+            datetime.fromisoformat(written)
+    except ValueError:
+        return False
+    return True
 
 
 # --------------------------------------------------------------------------

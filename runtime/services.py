@@ -133,10 +133,12 @@ class Understanding(Protocol):
         """The typed value the caller meant, or None when it is not one.
 
         `type_name` is a collect type of LANGUAGE.md section 6 (`values.COLLECTABLE`:
-        text, number, bool, date, time, datetime, phone, email); `options` is given
+        text, number, bool, date, time, datetime, phone, email, secret); `options` is given
         for `text in [...]` and the result is then one of them. Values are JSON:
         numbers as int/float, date "YYYY-MM-DD", time "HH:MM", datetime
-        "YYYY-MM-DDTHH:MM", phone in E.164 form ("+15551230000"), email "name@domain".
+        "YYYY-MM-DDTHH:MM", phone in E.164 form ("+15551230000"), email "name@domain",
+        secret the words as text, or only the digits when only digits were said
+        ("1 2 3 4" -> "1234").
         """
         ...
 

@@ -8,9 +8,10 @@ are written, and what a state read back must hold. docs/codegen.md
     {"version": 2,
      "call": {"id", "caller", "callee", "started_at"},
      "frames": [{"module", "body", "step", "vars", "env_vars", "env_parts",
-                 "secret_vars", "variable", "returns"}, ...],
+                 "secret_vars", "variable", "returns", "answer_parts"?}, ...],
      "pending_attempt": 1 | null,
-     "pending_transfer": false}
+     "pending_transfer": false,
+     "sealed_answers"?: "v1...."}
 
 Secrets at rest: a variable holding the value of a secret environment variable
 (an API key read with `env("NAME")`) is not stored: `env_vars` names the
@@ -18,19 +19,25 @@ environment variable instead, and resuming reads it again. Within a longer value
 (a "Bearer {{key}}" text, a record) each such value is stored as a reference,
 and `env_parts` lists those variables. Other secret values (secret inputs) are
 stored as they are, and `secret_vars` lists them so the resumed call keeps
-masking them.
+masking them. The caller's secret answers (`collect x: secret`) are never stored
+in clear: `sealed_answers` holds them encrypted (sealing.py, key FLOWC_STATE_KEY),
+each one inside a stored value is a reference to it, and `answer_parts` lists
+the variables that hold one. States without the two fields (stored before they
+existed) read as holding no answers; a state with no answer is written without
+them, as before.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeAlias, TypeGuard
 
 from .call import CallInfo
 from .program import Body, Frame, Vars
+from .sealing import SealError, seal, unseal
 from .services import JSON
 
 STATE_VERSION = 2
@@ -56,13 +63,20 @@ class FrameState:
     secret_vars: tuple[str, ...]
     variable: str | None
     returns: dict[str, int]
+    answer_parts: tuple[str, ...] = ()
 
     @classmethod
     def of_frame(
-        cls, frame: Frame, env_names: Mapping[str, str], is_secret: Callable[[JSON], bool]
+        cls,
+        frame: Frame,
+        env_names: Mapping[str, str],
+        is_secret: Callable[[JSON], bool],
+        answers: Sequence[str] = (),
     ) -> FrameState:
         """The frame at rest; `env_names` maps each secret environment value to its
-        variable's name, `is_secret` tells the secrets the call masks."""
+        variable's name, `is_secret` tells the secrets the call masks, `answers` are
+        the call's secret answers (stored as references to `sealed_answers`)."""
+        answer_refs = {answer: str(index) for index, answer in enumerate(answers)}
         env_vars = {
             name: env_names[value]
             for name, value in frame.vars.items()
@@ -70,12 +84,18 @@ class FrameState:
         }
         stored: Vars = {}
         env_parts: list[str] = []
+        answer_parts: list[str] = []
         for name, value in frame.vars.items():
             if name in env_vars:
                 continue
             hidden = _hide_env_values(value, env_names) if env_names else value
             if hidden != value:
                 env_parts.append(name)
+            if answer_refs:
+                unsealed = hidden
+                hidden = _hide_values(hidden, answer_refs, _answer_marker)
+                if hidden != unsealed:
+                    answer_parts.append(name)
             stored[name] = hidden
         return cls(
             module=frame.body.module,
@@ -87,16 +107,22 @@ class FrameState:
             secret_vars=tuple(
                 name
                 for name, value in frame.vars.items()
-                if name not in env_vars and is_secret(value)
+                if name not in env_vars and name not in answer_parts and is_secret(value)
             ),
             variable=frame.variable,
             returns=dict(frame.returns),
+            answer_parts=tuple(answer_parts),
         )
 
-    def to_frame(self, body: Body, env: Environment) -> Frame:
-        """The frame again, with the secret environment values read anew; StateError
-        when one is no longer set or the step is not in `body` (another build)."""
+    def to_frame(self, body: Body, env: Environment, answers: Sequence[str] = ()) -> Frame:
+        """The frame again, with the secret environment values read anew and the
+        secret `answers` (unsealed) put back; StateError when one is no longer set or
+        the step is not in `body` (another build)."""
         variables = dict(self.vars)
+        for name in self.answer_parts:
+            variables[name] = _restore_values(
+                variables[name], _ANSWER_MARKER, lambda index: _answer(answers, index)
+            )
         for name, env_name in self.env_vars.items():
             variables[name] = self._env_value(env_name, env)
         for name in self.env_parts:
@@ -116,7 +142,7 @@ class FrameState:
         return value
 
     def to_json_object(self) -> JSON:
-        return {
+        stored: dict[str, JSON] = {
             "module": self.module,
             "body": self.body,
             "step": self.step,
@@ -127,6 +153,9 @@ class FrameState:
             "variable": self.variable,
             "returns": dict(self.returns),
         }
+        if self.answer_parts:  # only then: a state without answers is stored as before
+            stored["answer_parts"] = list(self.answer_parts)
+        return stored
 
     @classmethod
     def from_json_object(cls, value: JSON, where: str) -> FrameState:
@@ -143,6 +172,7 @@ class FrameState:
             secret_vars=item.names("secret_vars", variables),
             variable=item.optional_text("variable"),
             returns=item.whole_numbers_by_name("returns"),
+            answer_parts=item.names("answer_parts", variables, optional=True),
         )
 
 
@@ -159,6 +189,21 @@ class CallState:
     frames: tuple[FrameState, ...]
     pending_attempt: int | None
     pending_transfer: bool
+    # The call's secret answers, sealed (`seal_answers`); None when it holds none.
+    sealed_answers: str | None = None
+
+    def answers(self, key: str) -> list[str]:
+        """The secret answers `sealed_answers` holds; StateError when they cannot be
+        unsealed with `key` (another FLOWC_STATE_KEY, or another process's key)."""
+        if self.sealed_answers is None:
+            return []
+        try:
+            answers: JSON = json.loads(unseal(self.sealed_answers, key, self.call.id))
+        except SealError as exc:
+            raise StateError(f"the call's secret answers cannot be unsealed: {exc}") from exc
+        if not isinstance(answers, list) or not all(isinstance(a, str) for a in answers):
+            raise _malformed("sealed_answers does not hold a list of texts")
+        return [answer for answer in answers if isinstance(answer, str)]
 
     def secret_values(self) -> Iterator[str]:
         """The stored secret values (of `secret_vars`), which the resumed call masks."""
@@ -169,7 +214,7 @@ class CallState:
                     yield value
 
     def to_json(self) -> str:
-        state: JSON = {
+        state: dict[str, JSON] = {
             "version": STATE_VERSION,
             "call": {
                 "id": self.call.id,
@@ -181,6 +226,8 @@ class CallState:
             "pending_attempt": self.pending_attempt,
             "pending_transfer": self.pending_transfer,
         }
+        if self.sealed_answers is not None:  # only then, as `answer_parts`
+            state["sealed_answers"] = self.sealed_answers
         return json.dumps(state, ensure_ascii=False)
 
     @classmethod
@@ -211,7 +258,18 @@ class CallState:
             ),
             pending_attempt=state.optional_whole_number("pending_attempt"),
             pending_transfer=state.flag("pending_transfer"),
+            sealed_answers=_optional_text(state, "sealed_answers"),
         )
+
+
+def seal_answers(answers: Sequence[str], key: str, call_id: str) -> str | None:
+    """The sealed text of a call's secret answers (None when there are none)."""
+    return seal(json.dumps(list(answers)), key, call_id) if answers else None
+
+
+def _optional_text(state: _Fields, name: str) -> str | None:
+    """An optional text field that states stored before it existed do not have."""
+    return state.optional_text(name) if state.get(name) is not None else None
 
 
 # --------------------------------------------------------------------------
@@ -366,6 +424,55 @@ def _hide_env_values(value: JSON, env_names: Mapping[str, str]) -> JSON:
     if isinstance(value, dict):
         return {
             str(_hide_env_values(key, env_names)): _hide_env_values(item, env_names)
+            for key, item in value.items()
+        }
+    return value
+
+
+def _answer_marker(index: str) -> str:
+    """What stands for the secret answer `index` (of `sealed_answers`) in a stored string."""
+    return f"\0answer:{index}\0"
+
+
+_ANSWER_MARKER = re.compile("\0answer:([0-9]+)\0")
+
+
+def _answer(answers: Sequence[str], index: str) -> str:
+    position = int(index)
+    if position >= len(answers):
+        raise _malformed(f"a stored value refers to secret answer {position}, which is not sealed")
+    return answers[position]
+
+
+def _hide_values(value: JSON, names: Mapping[str, str], marker: Callable[[str], str]) -> JSON:
+    """`value` with each of `names`' keys in its strings (at any depth, keys too)
+    replaced by the marker of its name."""
+    if isinstance(value, str):
+        for secret in sorted(names, key=len, reverse=True):
+            if secret in value:
+                value = value.replace(secret, marker(names[secret]))
+        return value
+    if isinstance(value, list):
+        return [_hide_values(item, names, marker) for item in value]
+    if isinstance(value, dict):
+        return {
+            str(_hide_values(key, names, marker)): _hide_values(item, names, marker)
+            for key, item in value.items()
+        }
+    return value
+
+
+def _restore_values(
+    value: JSON, pattern: re.Pattern[str], restore: Callable[[str], str]
+) -> JSON:
+    """The inverse of `_hide_values`: each marker `pattern` finds, restored."""
+    if isinstance(value, str):
+        return pattern.sub(lambda match: restore(match.group(1)), value)
+    if isinstance(value, list):
+        return [_restore_values(item, pattern, restore) for item in value]
+    if isinstance(value, dict):
+        return {
+            str(_restore_values(key, pattern, restore)): _restore_values(item, pattern, restore)
             for key, item in value.items()
         }
     return value

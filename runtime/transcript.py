@@ -3,7 +3,7 @@
 One line per event that a caller or an operator would notice:
 
     agent: TEXT
-    caller: TEXT                 (silence: "caller: (silence)")
+    caller: TEXT                 (silence: "caller: (silence)"; a secret answer: "caller: ***")
     sms to NUMBER: TEXT
     email to ADDRESS: SUBJECT
     transfer to NUMBER

@@ -835,6 +835,16 @@ def understand_text(utterance: str) -> str | None:
     return collapsed or None
 
 
+def understand_secret(utterance: str) -> str | None:
+    """A PIN or a passphrase: when every word is a digit ("1 2 3 4", "one two three
+    four", "12 34", keyed "1234"), the digits joined ("1234"); otherwise the words as
+    text, like `understand_text`."""
+    words = re.findall(r"[0-9]+|[^\W\d_]+", utterance.lower())
+    if words and all((w.isascii() and w.isdigit()) or w in UNITS or w == "oh" for w in words):
+        return "".join(w if w.isdigit() else str(UNITS.get(w, 0)) for w in words)
+    return understand_text(utterance)
+
+
 # Longer than any spoken answer to a question: not read as a value (text
 # excepted), which also keeps every reader's time per answer small.
 MAX_ANSWER_CHARS = 1_000
@@ -874,4 +884,6 @@ class RuleBasedUnderstanding:
             return understand_phone(utterance, self.default_country_code)
         if type_name == ValueType.EMAIL:
             return understand_email(utterance)
+        if type_name == ValueType.SECRET:
+            return understand_secret(utterance)
         return None

@@ -29,7 +29,8 @@ class ValueType(StrEnum):
 
 
 # What a `collect` asks for: the types the understanding turns spoken words into
-# (in the order LANGUAGE.md lists them, which messages that list them follow).
+# (in the order LANGUAGE.md lists them, which messages that list them follow). A
+# `secret` answer is the caller's words or digits as text, masked and sealed at rest.
 COLLECTABLE: tuple[ValueType, ...] = (
     ValueType.TEXT,
     ValueType.NUMBER,
@@ -39,6 +40,7 @@ COLLECTABLE: tuple[ValueType, ...] = (
     ValueType.DATETIME,
     ValueType.PHONE,
     ValueType.EMAIL,
+    ValueType.SECRET,
 )
 
 # The types whose values are held as text (a JSON string) at run time: dates and

@@ -13,6 +13,7 @@ names imported from them are not checked further.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -28,6 +29,7 @@ from .body import BodyChecker
 from .meta import check_meta
 from .model import BodyModel, ByNode, Model, Variable, VariableKind
 from .paths import check_paths, reachable_steps
+from .python_decls import PythonSources, check_python_decls
 
 __all__ = ["Analysis", "BodyModel", "Model", "Variable", "VariableKind", "analyze"]
 
@@ -45,7 +47,9 @@ def analyze(program: Program) -> Analysis:
     }
     checked = frozenset(path for path in program.modules if path not in broken)
     resolution = resolve_program(program, checked)
-    analyzer = _Analyzer(resolution)
+    # `flowc run` puts the entry file's folder on sys.path for the `python` modules.
+    entry_folders = [os.path.dirname(os.path.normpath(entry)) for entry in program.entries]
+    analyzer = _Analyzer(resolution, PythonSources(entry_folders))
     for path in sorted(checked):
         analyzer.check_module(program.modules[path])
     model = Model(
@@ -59,8 +63,9 @@ def analyze(program: Program) -> Analysis:
 
 
 class _Analyzer:
-    def __init__(self, resolution: Resolution) -> None:
+    def __init__(self, resolution: Resolution, python_sources: PythonSources) -> None:
         self.resolution = resolution
+        self.python_sources = python_sources
         self.diagnostics: list[Diagnostic] = []
         self.bodies: ByNode[ast.Action | ast.Flow | ast.AfterCall, BodyModel] = ByNode()
         self.python_calls: ByNode[ast.Code, ast.PythonDecl] = ByNode()
@@ -69,6 +74,9 @@ class _Analyzer:
         self._asks: dict[ActionRef, bool] = {}
 
     def check_module(self, module: ast.Module) -> None:
+        # Each declared once: a duplicate is E0109's, and checked as its first.
+        pythons = self.resolution.scopes[module.path].pythons.values()
+        self.diagnostics += check_python_decls(module, pythons, self.python_sources)
         grouped = [
             bodies_of(d) for d in module.declarations if isinstance(d, ast.Action | ast.Flow)
         ]

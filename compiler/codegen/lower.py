@@ -603,8 +603,12 @@ def _env(variable: str, as_type: ast.TypeExpr | None) -> str:
     type_name = _env_type(as_type)
     if type_name == "secret":
         return f"call.env_secret({variable!r})"
-    if type_name in TEXT_LIKE:
+    if as_type is not None and not isinstance(as_type, ast.NamedType):
+        # A list is read from "a, b, c"; a record as JSON of its shape (ops.from_env).
+        return f"call.env({variable!r}, {shape(as_type)})"
+    if type_name == "text":
         return f"call.env({variable!r})"
+    # Dates, times, phones and emails are checked for their written form.
     return f"call.env({variable!r}, {type_name!r})"
 
 

@@ -467,20 +467,22 @@ class Builder:
         span = self._span_of(keyword)
         return ast.Name(ast.Ident("call", span), span)
 
-    def env(
+    def env(self, keyword: Token, _lpar: Token, variable: ast.StringLit, rpar: Token) -> ast.EnvRef:
+        name = self._plain(variable, "the name of an environment variable")
+        return ast.EnvRef(name, None, self._cover(keyword, rpar))
+
+    def env_as(
         self,
         keyword: Token,
         _lpar: Token,
         variable: ast.StringLit,
-        rpar: Token,
-        _as: Token | None = None,
-        type_name: ast.Ident | None = None,
+        _rpar: Token,
+        _as: Token,
+        as_type: ast.TypeExpr,
     ) -> ast.EnvRef:
         name = self._plain(variable, "the name of an environment variable")
-        as_type = self.named_type(type_name) if type_name is not None else None
-        return ast.EnvRef(
-            name, as_type, self._cover(keyword, rpar if type_name is None else type_name)
-        )
+        as_type = self.type(as_type)
+        return ast.EnvRef(name, as_type, self._cover(keyword, as_type))
 
     def paren(self, lpar: Token, inner: ast.Expr, rpar: Token) -> ast.Expr:
         # The parentheses belong to the expression's span, so a caret shows them.

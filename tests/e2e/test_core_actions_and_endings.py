@@ -4,6 +4,7 @@ and `code` steps."""
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -221,7 +222,6 @@ def test_a_runtime_fault_ends_the_call_with_error_at_its_flow_line(tmp_path: Pat
 @pytest.mark.parametrize(
     ("helpers", "reported"),
     [
-        ("def shout(:\n", "helpers.py:1: SyntaxError: invalid syntax"),
         ("import sys\n\nsys.exit(3)\n", "helpers.py:3: it called sys.exit(3)"),
         ('raise RuntimeError("no config")\n', "helpers.py:1: RuntimeError: no config"),
     ],
@@ -229,13 +229,36 @@ def test_a_runtime_fault_ends_the_call_with_error_at_its_flow_line(tmp_path: Pat
 def test_a_python_module_that_fails_to_import_stops_the_run_in_one_line(
     tmp_path: Path, helpers: str, reported: str
 ) -> None:
-    write_flow(tmp_path, "helpers.py", helpers)
+    # The functions follow the failure: `flowc check` finds them, importing never does.
+    write_flow(tmp_path, "helpers.py", helpers + textwrap.dedent(HELPERS).lstrip())
     flow = write_flow(tmp_path, "code.flow", CODE_FLOW)
     run = flowc_run(flow, ["hey"])
     assert run.status == 2 and run.transcript == []
     (message,) = run.stderr.strip().splitlines()
     assert message.startswith("flowc: error: cannot load the compiled flow: ")
     assert message.endswith(reported)
+
+
+def test_a_python_module_that_does_not_parse_stops_the_check_at_its_declaration(
+    tmp_path: Path,
+) -> None:
+    write_flow(tmp_path, "helpers.py", "def shout(:\n")
+    flow = write_flow(tmp_path, "code.flow", CODE_FLOW)
+    run = flowc_run(flow, ["hey"])
+    said = "\n".join(run.transcript) + run.stderr
+    assert run.status == 1
+    assert "error[E0117]: python module 'helpers' does not parse: " in said
+    assert "helpers.py:1: invalid syntax" in said
+    assert "Traceback" not in run.stderr
+
+
+def test_a_missing_python_module_at_run_names_its_declaration(tmp_path: Path) -> None:
+    flow = write_flow(tmp_path, "code.flow", CODE_FLOW)
+    run = flowc_run(flow, ["hey"])
+    assert run.status == 2 and run.transcript == []
+    (message,) = run.stderr.strip().splitlines()
+    assert message.startswith("flowc: error: cannot load the compiled flow: ")
+    assert message.endswith("(declared at code.flow:1: python helpers.shout)")
 
 
 def test_a_fault_in_an_input_default_is_reported_at_the_run_step(tmp_path: Path) -> None:

@@ -211,6 +211,39 @@ def test_environment_values_are_read_at_run_time_as_their_type(tmp_path: Path) -
     )
 
 
+def test_environment_dates_and_lists_are_checked_at_run_time(tmp_path: Path) -> None:
+    flow = write_flow(
+        tmp_path,
+        "env_forms.flow",
+        """
+        flow Env {
+          set opening = env("OPENING") as date
+          set sizes = env("SIZES") as list[number]
+          set towns = env("TOWNS") as list[text]
+          if "Leeds" in towns -> leeds
+          end "Open from {{opening}}, first size {{sizes[0]}}."
+          leeds:
+          end "Leeds opens {{opening}}; sizes from {{sizes[0]}}."
+        }
+    """,
+    )
+    environment = {"OPENING": "2024-05-01", "SIZES": "2, 4.5", "TOWNS": "York, Leeds ,Hull"}
+    good = flowc_run(flow, [], environment=environment)
+    assert good.status == 0, good.stderr
+    assert good.transcript[-1] == "end: ended"
+    assert "sizes from 2" in good.transcript[0] and "Leeds opens" in good.transcript[0]
+    bad_date = flowc_run(flow, [], environment={**environment, "OPENING": "garbage"})
+    assert bad_date.status == 1
+    assert bad_date.stderr.strip().endswith(
+        "env_forms.flow:2: the environment variable OPENING is not a date (YYYY-MM-DD): 'garbage'"
+    )
+    bad_item = flowc_run(flow, [], environment={**environment, "SIZES": "2, big"})
+    assert bad_item.status == 1
+    assert bad_item.stderr.strip().endswith(
+        "env_forms.flow:3: the environment variable SIZES (item 2) is not a number: 'big'"
+    )
+
+
 def test_a_closed_transcript_pipe_stops_the_run_without_a_traceback(tmp_path: Path) -> None:
     flow = write_flow(tmp_path, "hello.flow", 'flow Hello {\n  end "Hello."\n}\n')
     reader, writer = os.pipe()

@@ -116,6 +116,25 @@ def test_env_is_a_secret_unless_typed() -> None:
     )
 
 
+def test_env_can_be_read_as_a_list() -> None:
+    e = expression('env("HOSTS") as list[text] ?? fallback')
+    assert isinstance(e, ast.Fallback) and isinstance(e.left, ast.EnvRef)
+    assert isinstance(e.left.as_type, ast.ListType)
+    assert e.left.as_type.element == ast.NamedType("text", e.left.as_type.element.span)
+    assert (e.left.span.column, e.left.span.end_column) == (9, 35)
+    right = expression('a ?? env("N") as list[number]')
+    assert isinstance(right, ast.Fallback) and isinstance(right.right, ast.EnvRef)
+    assert isinstance(right.right.as_type, ast.ListType)
+
+
+def test_a_typed_env_is_parenthesised_to_take_a_field_or_index() -> None:
+    e = expression('(env("J") as json).a')
+    assert isinstance(e, ast.FieldAccess) and isinstance(e.target, ast.EnvRef)
+    indexed = expression('env("A")[0]')
+    assert isinstance(indexed, ast.IndexAccess)
+    assert error_codes('flow F { set x = env("J") as list[text][0] }') == ["E0001"]
+
+
 def test_call_is_the_built_in_name() -> None:
     e = expression("call.caller")
     assert isinstance(e, ast.FieldAccess) and isinstance(e.target, ast.Name)

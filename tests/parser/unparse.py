@@ -215,7 +215,8 @@ def _expr(e: ast.Expr) -> tuple[str, int]:
             return e.ident.name, _ATOM
         case ast.EnvRef():
             suffix = "" if e.as_type is None else f" as {type_(e.as_type)}"
-            return f'env("{e.variable}"){suffix}', _ATOM
+            # A typed `env(...) as T` is a `??` operand, not a postfix one.
+            return f'env("{e.variable}"){suffix}', (_ATOM if e.as_type is None else _FALLBACK)
         case ast.FieldAccess():
             return f"{expr(e.target, _POSTFIX)}.{e.field.name}", _POSTFIX
         case ast.IndexAccess():

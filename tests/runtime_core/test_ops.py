@@ -158,10 +158,21 @@ def test_dates_and_times_are_said_as_words(value: JSON, type_name: str, said: st
         ("off", "bool", False),
         ('{"a": [1]}', "json", {"a": [1]}),
         ("plain", "text", "plain"),
+        ("2024-05-01", "date", "2024-05-01"),
+        (" 09:30 ", "time", "09:30"),
+        ("2024-05-01T09:30", "datetime", "2024-05-01T09:30"),
+        ("+14155550123", "phone", "+14155550123"),
+        ("ops@example.com", "email", "ops@example.com"),
+        ("a, b ,c", ["text"], ["a", "b", "c"]),
+        ("1, 2.5", ["number"], [1, 2.5]),
+        ("yes,no", ["bool"], [True, False]),
+        ("2024-05-01", ["date"], ["2024-05-01"]),
+        ("", ["text"], []),
+        ('[{"a": 1}]', [{"a": "number"}], [{"a": 1}]),
     ],
 )
 def test_environment_values_are_read_as_their_declared_type(
-    text: str, type_name: str, value: JSON
+    text: str, type_name: ops.Shape, value: JSON
 ) -> None:
     assert ops.from_env("X", text, type_name) == value
 
@@ -172,10 +183,41 @@ def test_environment_values_are_read_as_their_declared_type(
         ("eighty", "number", "the environment variable X is not a number: 'eighty'"),
         ("inf", "number", "the environment variable X is not a number: 'inf'"),
         ("maybe", "bool", "the environment variable X is not true or false: 'maybe'"),
+        ("garbage", "date", "the environment variable X is not a date (YYYY-MM-DD): 'garbage'"),
+        (
+            "2024-02-30",
+            "date",
+            "the environment variable X is not a date (YYYY-MM-DD): '2024-02-30'",
+        ),
+        ("25:00", "time", "the environment variable X is not a time (HH:MM): '25:00'"),
+        ("9:30", "time", "the environment variable X is not a time (HH:MM): '9:30'"),
+        (
+            "2024-05-01 09:30",
+            "datetime",
+            "the environment variable X is not a date and time (YYYY-MM-DDTHH:MM): "
+            "'2024-05-01 09:30'",
+        ),
+        (
+            "555-0123",
+            "phone",
+            "the environment variable X is not a phone number (+ and 8 to 15 digits): '555-0123'",
+        ),
+        (
+            "ops.example.com",
+            "email",
+            "the environment variable X is not an email address (name@domain): 'ops.example.com'",
+        ),
+        ("1, two", ["number"], "the environment variable X (item 2) is not a number: 'two'"),
+        (
+            '[{"a": "x"}]',
+            [{"a": "number"}],
+            "the environment variable X does not fit its type: "
+            'the value[0].a should be number, got text "x"',
+        ),
     ],
 )
 def test_an_environment_value_of_the_wrong_type_is_a_fault(
-    text: str, type_name: str, message: str
+    text: str, type_name: ops.Shape, message: str
 ) -> None:
     with pytest.raises(ops.FlowFault) as raised:
         ops.from_env("X", text, type_name)

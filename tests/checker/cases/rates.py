@@ -1,0 +1,2 @@
+def rate(seats: float) -> float:
+    return 12.0 * seats

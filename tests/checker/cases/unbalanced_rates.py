@@ -1,0 +1,2 @@
+def rate(seats: float) -> float:
+    return (seats
