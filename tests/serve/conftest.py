@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.serve.line import LineApi
 from tests.support.redis_server import running_redis_server
 
 
@@ -24,3 +25,12 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite:{tmp_path / 'calls.db'}"
     url: str = request.getfixturevalue("redis_url")
     return url
+
+
+@pytest.fixture(scope="module")
+def api() -> Iterator[LineApi]:
+    """The local API the test flows call (tests/serve/line.py), one per test module."""
+    line_api = LineApi().start()
+    yield line_api
+    line_api.stop()
+

@@ -13,7 +13,6 @@ import concurrent.futures
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -29,13 +28,6 @@ __all__ = ["served"]  # the fixture
 APOLOGY = (
     "We're sorry, this call cannot continue because the service was updated. Please call again."
 )
-
-
-@pytest.fixture(scope="module")
-def api() -> Iterator[LineApi]:
-    line_api = LineApi().start()
-    yield line_api
-    line_api.stop()
 
 
 def line_server(

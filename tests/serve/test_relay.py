@@ -47,13 +47,6 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("relay")
 
 
-@pytest.fixture(scope="module")
-def api() -> Iterator[LineApi]:
-    line_api = LineApi().start()
-    yield line_api
-    line_api.stop()
-
-
 def relay_server(folder: Path, api: LineApi, *args: str, **options: Any) -> ServedFlow:
     (flow,) = copy_flows(folder / "line", "relay_line.flow")
     arguments = ["--transport", "relay", *args]

@@ -9,7 +9,6 @@ from __future__ import annotations
 import concurrent.futures
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,13 +18,6 @@ from tests.support.served import ServerFactory, run_serve, served
 from tests.support.twilio_webhooks import TwilioCall, new_phone_number
 
 __all__ = ["served"]  # the fixture
-
-
-@pytest.fixture(scope="module")
-def api() -> Iterator[LineApi]:
-    line_api = LineApi().start()
-    yield line_api
-    line_api.stop()
 
 
 def test_sigterm_stops_cleanly_and_lets_the_running_turn_finish(

@@ -35,13 +35,6 @@ class Pair:
         )
 
 
-@pytest.fixture(scope="module")
-def api() -> Iterator[LineApi]:
-    line_api = LineApi().start()
-    yield line_api
-    line_api.stop()
-
-
 @pytest.fixture(scope="module", params=["sqlite", "redis"])
 def pair(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, api: LineApi

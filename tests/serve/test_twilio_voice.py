@@ -29,13 +29,6 @@ ASK_COUNT = "How many pizzas? You can use the keypad."
 
 
 @pytest.fixture(scope="module")
-def api() -> Iterator[LineApi]:
-    line_api = LineApi().start()
-    yield line_api
-    line_api.stop()
-
-
-@pytest.fixture(scope="module")
 def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("twilio-voice")
 
