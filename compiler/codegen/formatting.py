@@ -111,12 +111,22 @@ def wrap_lines(chunk: str) -> str:
     wrapped: list[str] = []
     in_docstring = False
     for line in lines:
-        if in_docstring or line.lstrip().startswith("#") or _width(line) <= LINE_LENGTH:
-            wrapped.append(line)
+        opens_docstring = line.count('"""') % 2 == 1
+        starts_docstring = opens_docstring and line.lstrip().startswith('"""')
+        if in_docstring or starts_docstring or _is_comment(line) or _fits(line):
+            wrapped.append(line)  # Black never splits a string: a docstring stays long
         else:
             wrapped += _wrap_statement(line)
-        in_docstring ^= line.count('"""') % 2 == 1
+        in_docstring ^= opens_docstring
     return "\n".join(wrapped)
+
+
+def _is_comment(line: str) -> bool:
+    return line.lstrip().startswith("#")
+
+
+def _fits(line: str) -> bool:
+    return _width(line) <= LINE_LENGTH
 
 
 def _wrap_statement(line: str) -> list[str]:
@@ -130,7 +140,28 @@ def _wrap_statement(line: str) -> list[str]:
         raise NotSure(line)  # a trailing comment: Black moves it with the split
     if _assigns_to_subscript(leaves):
         raise NotSure(line)  # `v["x"] = ...`: Black weighs splitting either side
+    if _assigns_a_string(leaves):
+        return _parenthesized_string(indent, leaves)
     return _right_hand_split(indent, leaves)
+
+
+def _assigns_a_string(leaves: list[_Leaf]) -> bool:
+    """`NAME = "text"`, as in the module's `SOURCE = "..."`."""
+    return (
+        len(leaves) == 3
+        and leaves[0].text.isidentifier()
+        and leaves[1].text == "="
+        and leaves[2].text.startswith(('"', "'"))
+    )
+
+
+def _parenthesized_string(indent: str, leaves: list[_Leaf]) -> list[str]:
+    """Black makes the invisible parentheses round a long string visible when that
+    lets it fit, and leaves the line long when nothing would help."""
+    name, string = leaves[0].text, leaves[2].text
+    if _width(indent + INDENT + string) > LINE_LENGTH:
+        return [f"{indent}{name} = {string}"]
+    return [f"{indent}{name} = (", f"{indent}{INDENT}{string}", f"{indent})"]
 
 
 def _lay_out(indent: str, leaves: list[_Leaf], explode: bool = False) -> list[str]:

@@ -97,3 +97,19 @@ def test_restyle_requotes_literals_and_exponents() -> None:
     assert formatting.restyle("ops.eq(v.get('a'), 1e+20)") == 'ops.eq(v.get("a"), 1e20)'
     assert formatting.bare("(a and b)") == "a and b"
     assert formatting.bare("(a) and (b)") == "(a) and (b)"
+
+
+@pytest.mark.parametrize("folder_name_length", [1, 20, 40, 60, 90])
+def test_a_module_built_from_a_deep_folder_needs_no_black(
+    folder_name_length: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The header names the .flow path, so its lines grow with the folder: the docstring
+    line stays long (Black never splits a string) and `SOURCE = ...` wraps as Black
+    wraps it, whatever the length."""
+    folder = tmp_path / ("d" * folder_name_length)
+    folder.mkdir()
+    (folder / "deep.flow").write_text('flow Deep {\n  end "Bye."\n}\n', encoding="utf-8")
+    [source] = rendered_modules([str(folder / "deep.flow")])
+    with_black = black.format_str(source, mode=black.Mode())
+    monkeypatch.setattr(formatting, "format_source", pytest.fail)
+    assert formatting.format_sources([source]) == [with_black]
