@@ -7,7 +7,8 @@ through these. Each protocol has real implementations in this package:
 - `HttpClient`: httpx with timeouts and retries                    (http.py)
 - `Mailer`: SMTP via aiosmtplib; `SmsSender`: Twilio over httpx;
   `Outbox`: both, kept locally when nothing is configured          (messaging.py)
-- `Understanding`: caller words to typed values                    (understanding.py)
+- `Understanding`: caller words to typed values                    (understanding.py;
+  options by meaning, with the semantic extra: semantic.py)
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Protocol, TypeAlias
 
 JSON: TypeAlias = bool | int | float | str | list["JSON"] | dict[str, "JSON"] | None
@@ -33,6 +35,15 @@ DEFAULT_ATTEMPTS = 3
 DEFAULT_TIMEOUT_SECONDS = 5.0
 
 
+class DayPart(StrEnum):
+    """The part of the day a `collect` of a time or datetime expects: an hour said
+    without am/pm is read inside it ("seven" is 19:00 in the evening)."""
+
+    MORNING = "morning"
+    AFTERNOON = "afternoon"
+    EVENING = "evening"
+
+
 @dataclass(frozen=True, slots=True)
 class Question:
     """What a `collect` asks: the type to understand, the prompts, how long to try.
@@ -47,6 +58,8 @@ class Question:
     options: Sequence[str] | None = None
     attempts: int = DEFAULT_ATTEMPTS
     timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
+    # A `DayPart` (or its text, "evening"), passed on to `Understanding.understand`.
+    day_part: str | None = None
 
 
 class Channel(Protocol):
@@ -129,6 +142,7 @@ class Understanding(Protocol):
         utterance: str,
         options: Sequence[str] | None,
         now: datetime,
+        day_part: str | None = None,
     ) -> JSON | None:
         """The typed value the caller meant, or None when it is not one.
 
@@ -138,7 +152,8 @@ class Understanding(Protocol):
         numbers as int/float, date "YYYY-MM-DD", time "HH:MM", datetime
         "YYYY-MM-DDTHH:MM", phone in E.164 form ("+15551230000"), email "name@domain",
         secret the words as text, or only the digits when only digits were said
-        ("1 2 3 4" -> "1234").
+        ("1 2 3 4" -> "1234"). `day_part` (a `DayPart`, from `Question.day_part`)
+        is the part of the day a time or datetime is expected in.
         """
         ...
 

@@ -10,23 +10,34 @@ input makes them raise.
 Readings where speech is ambiguous, chosen to suit booking calls (docs/runtime.md):
 - a bare weekday, "this"/"on"/"next" + weekday: its next occurrence after today;
   "<weekday> next week": that weekday in the following Monday-to-Sunday week;
-- a date without a year: its next occurrence, today included;
-- an hour without am/pm or a 24-hour form: 1 to 6 is afternoon, 7 to 11 morning;
+- a date without a year: its next occurrence, today included; a day said before
+  the month goes with it ("the first of January nineteen eighty-three");
+- an hour without am/pm or a 24-hour form: inside the part of the day the
+  question expects (`day_part`) when one of its readings is, else 1 to 6 is
+  afternoon, 7 to 11 morning;
 - a datetime with only a time: today if that time is still ahead, else tomorrow;
-- a phone number of 10 digits gets the default country code (+1); fewer than
-  10 digits without a "+" cannot be made E.164 and is not understood;
+  a date and a part of the day ("tomorrow morning"): that day at 09:00 (14:00
+  afternoon, 18:00 evening, 20:00 night);
+- a phone number without "+" or an exit code: a number of the default region
+  (libphonenumber), of a length that region's plan has;
+- an option said with "not" is never the answer;
 - a choice that two options fit equally well is not understood.
 """
 
 from __future__ import annotations
 
-import difflib
 import itertools
 import re
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 
+import phonenumbers
+from babel import Locale, UnknownLocaleError
+from babel.dates import get_date_format
+from babel.numbers import NumberFormatError, parse_decimal
 from dateutil.relativedelta import relativedelta
+from rapidfuzz import fuzz, process
 
 from .services import JSON
 from .values import ValueType
@@ -54,6 +65,11 @@ ORDINAL_WORDS = {
     "seventeenth": 17, "eighteenth": 18, "nineteenth": 19, "twentieth": 20, "thirtieth": 30,
 }  # fmt: skip
 NEGATIVE_WORDS = {"minus", "negative"}
+# What a number before them is multiplied by ("two dozen", "half a million").
+MULTIPLIERS = {"hundred": 100, "dozen": 12, **SCALES}
+FRACTION_WORDS = {"half": Decimal("0.5"), "quarter": Decimal("0.25"), "quarters": Decimal("0.25")}
+# Said for one person when the question is how many: "just me".
+SOLO_PHRASES = ("just me", "only me", "just myself", "only myself", "me alone")
 # Longer figures are not a quantity a caller says (and JSON numbers lose
 # precision beyond 2**53): they are not understood as a number.
 MAX_FIGURES = 15
@@ -145,13 +161,11 @@ def _decimal_digits(words: Sequence[str]) -> str | None:
     return "".join(digits) or None
 
 
-def _number_from_run(run: Sequence[str]) -> Number | None:
-    """One spoken or written number: sign, whole part, then "point ..." or "and a half"."""
-    sign = -1 if run and run[0] in NEGATIVE_WORDS else 1
-    words = list(run[1:] if sign == -1 else run)
+def _plain_number(words: Sequence[str]) -> Number | None:
+    """A whole number, a decimal ("3.5", "three point five") or "... and a half"."""
     if len(words) == 1 and re.fullmatch(r"[0-9]+\.[0-9]+", words[0]):
-        return sign * float(words[0]) if len(words[0]) <= MAX_FIGURES + 1 else None
-    half = words[-3:] == ["and", "a", "half"]
+        return float(words[0]) if len(words[0]) <= MAX_FIGURES + 1 else None
+    half = list(words[-3:]) == ["and", "a", "half"]
     if half:
         words = words[:-3]
     if "point" in words:
@@ -160,31 +174,118 @@ def _number_from_run(run: Sequence[str]) -> Number | None:
         decimals = _decimal_digits(words[cut + 1 :])
         if whole is None or decimals is None:
             return None
-        return sign * float(f"{whole}.{decimals}")
+        return float(f"{whole}.{decimals}")
     whole = _cardinal(words)
     if whole is None:
         return None
-    return sign * (whole + 0.5) if half else sign * whole
+    return whole + 0.5 if half else whole
+
+
+def _count_phrase(words: Sequence[str]) -> int | None:
+    """ "a couple" and "a couple of" are two."""
+    return 2 if list(words) in (["a", "couple"], ["a", "couple", "of"]) else None
+
+
+def _fraction(words: Sequence[str]) -> Decimal | None:
+    """The part of what follows: "half a", "a quarter of a", "three quarters of a"."""
+    words = list(words)
+    while words and words[-1] in ("a", "of"):
+        words.pop()
+    if not words or words[-1] not in FRACTION_WORDS:
+        return None
+    share = FRACTION_WORDS[words[-1]]
+    count = words[:-1]
+    if words[-1] == "quarters":
+        how_many = _cardinal(count)
+        return share * how_many if how_many is not None and 0 < how_many < 4 else None
+    return share if count in ([], ["a"]) else None
+
+
+def _scaled_number(words: Sequence[str]) -> Number | None:
+    """A number times the word after it, where the number is a part, a count or
+    not whole: "half a million", "a couple hundred", "1.5 million", "two dozen"."""
+    if len(words) < 2 or words[-1] not in MULTIPLIERS:
+        return None
+    base_words = words[:-1]
+    base: Decimal | Number | None = _fraction(base_words) or _count_phrase(base_words)
+    if base is None:
+        base = 1 if list(base_words) == ["a"] else _plain_number(base_words)
+        # A whole number before "hundred", "thousand"... was read (or refused, as
+        # "a million million") by `_cardinal`: only dozens count them here.
+        if isinstance(base, int) and words[-1] != "dozen":
+            return None
+    if base is None:
+        return None
+    value = Decimal(str(base)) * MULTIPLIERS[words[-1]]
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _number_from_run(run: Sequence[str]) -> Number | None:
+    """One spoken or written number: a sign, then a plain, counted or scaled number."""
+    sign = -1 if run and run[0] in NEGATIVE_WORDS else 1
+    words = list(run[1:] if sign == -1 else run)
+    value = _plain_number(words)
+    if value is None:
+        value = _count_phrase(words) or _scaled_number(words)
+    return None if value is None else sign * value
+
+
+def _leads_to_multiplier(words: Sequence[str], index: int) -> bool:
+    """Whether words[index:] go on to a multiplier, past "a" and "of" ("half a million")."""
+    while index < len(words) and words[index] in ("a", "of"):
+        index += 1
+    return index < len(words) and words[index] in MULTIPLIERS
+
+
+def _shorthand_multipliers(words: Sequence[str]) -> list[str]:
+    """ "5k" and "3 grand" are 5 and 3 thousand; "a grand" is a thousand."""
+    spelt: list[str] = []
+    for word in words:
+        previous = spelt[-1] if spelt else ""
+        figure = re.fullmatch(r"[0-9]+(?:\.[0-9]+)?", previous) is not None
+        if (word == "k" and figure) or (
+            word == "grand" and (figure or previous == "a" or _is_number_word(previous))
+        ):
+            word = "thousand"
+        spelt.append(word)
+    return spelt
+
+
+def _is_numeric_in_context(words: Sequence[str], index: int, run: Sequence[str]) -> bool:
+    """Whether words[index] belongs to a number, given the run of number words before it."""
+    word = words[index]
+    following = words[index + 1] if index + 1 < len(words) else ""
+    return (
+        _is_number_word(word)
+        or re.fullmatch(r"[0-9]+(?:\.[0-9]+)?", word) is not None
+        or (word == "point" and bool(run or following))
+        or (word in NEGATIVE_WORDS and not run and bool(following))
+        or (word == "and" and bool(run) and (_is_number_word(following) or following == "a"))
+        or (
+            word == "a"
+            and (
+                following in ("hundred", "couple", "dozen")
+                or following in SCALES
+                or (following == "half" and run[-1:] == ["and"])
+                or (following in FRACTION_WORDS and _leads_to_multiplier(words, index + 2))
+            )
+        )
+        or (word == "half" and list(run[-2:]) == ["and", "a"])
+        or (word in FRACTION_WORDS and _leads_to_multiplier(words, index + 1))
+        or (word == "of" and run[-1:] in (["quarter"], ["quarters"], ["couple"], ["half"]))
+        or (word == "couple" and run[-1:] == ["a"])
+        or (word == "dozen" and bool(run))
+        or (word == "oh" and "point" in run)
+    )
 
 
 def _number_runs(words: Sequence[str]) -> list[list[str]]:
     """Maximal stretches of number words in an utterance ("about forty two people")."""
     runs: list[list[str]] = []
     run: list[str] = []
-    for index, word in enumerate(words):
-        following = words[index + 1] if index + 1 < len(words) else ""
-        numeric = (
-            _is_number_word(word)
-            or re.fullmatch(r"[0-9]+(?:\.[0-9]+)?", word) is not None
-            or (word == "point" and bool(run or following))
-            or (word in NEGATIVE_WORDS and not run and bool(following))
-            or (word == "and" and bool(run) and (_is_number_word(following) or following == "a"))
-            or (word == "a" and (following in ("hundred", "half") or following in SCALES))
-            or (word == "half" and run[-2:] == ["and", "a"])
-            or (word == "oh" and "point" in run)
-        )
-        if numeric:
-            run.append(word)
+    for index in range(len(words)):
+        if _is_numeric_in_context(words, index, run):
+            run.append(words[index])
         elif run:
             runs.append(run)
             run = []
@@ -193,9 +294,31 @@ def _number_runs(words: Sequence[str]) -> list[list[str]]:
     return [run for run in runs if any(w not in NEGATIVE_WORDS | {"point"} for w in run)]
 
 
-def understand_number(utterance: str) -> Number | None:
-    signed = re.sub(r"(?<![\w.])-(?=[0-9])", "minus ", utterance)  # "-2" -> "minus 2"
-    runs = _number_runs(_words(signed))
+# A figure with separators in it, "1,200.50" or "1.200,50", read by the locale's rules.
+WRITTEN_FIGURE = re.compile(r"[0-9]+(?:[.,'\u00a0\u202f][0-9]+)+")
+DEFAULT_LOCALE = Locale.parse("en_US")
+
+
+def _plain_figures(text: str, locale: Locale) -> str:
+    """Figures in the locale's writing as plain ones: "1.200,50" (de_DE) -> "1200.50".
+    A figure the locale would not write so ("1,20" in en_US) is left as it is."""
+
+    def plain(match: re.Match[str]) -> str:
+        try:
+            return str(parse_decimal(match[0], locale=locale, strict=True))
+        except NumberFormatError:
+            return match[0]
+
+    return WRITTEN_FIGURE.sub(plain, text)
+
+
+def understand_number(utterance: str, locale: Locale = DEFAULT_LOCALE) -> Number | None:
+    figures = _plain_figures(utterance, locale)
+    signed = re.sub(r"(?<![\w.])-(?=[0-9])", "minus ", figures)  # "-2" -> "minus 2"
+    words = _shorthand_multipliers(_words(signed))
+    runs = _number_runs(words)
+    if any(_contains_phrase(words, phrase) for phrase in SOLO_PHRASES):
+        return 1 if not runs else None  # "just me and my 3 kids": not one number said
     if len(runs) != 1:  # none, or several numbers: which one did the caller mean?
         return None
     value = _number_from_run(runs[0])
@@ -210,11 +333,14 @@ YES_PHRASES = (
     "yes", "yeah", "yea", "yep", "yup", "ya", "sure", "correct", "right", "affirmative",
     "absolutely", "definitely", "certainly", "of course", "ok", "okay", "i do", "i am",
     "i would", "please do", "go ahead", "that's right", "true", "exactly", "indeed",
+    "mm hmm", "mhm", "uh huh", "sounds good", "sounds great", "sounds fine", "that works",
+    "works for me", "perfect", "alright", "all right", "fine", "great",
 )  # fmt: skip
 NO_PHRASES = (
     "no", "nope", "nah", "not really", "negative", "never", "i don't", "i'm not",
     "i am not", "i wouldn't", "not at all", "incorrect", "wrong", "false", "no thanks",
-    "don't", "dont", "not now",
+    "don't", "dont", "not now", "uh uh", "nuh uh", "doesn't work", "does not work",
+    "won't work", "no way",
 )  # fmt: skip
 UNSURE_PHRASES = (
     "not sure", "don't know", "dont know", "maybe", "perhaps", "not certain", "no idea",
@@ -288,10 +414,57 @@ def _day_number(words: Sequence[str], start: int) -> tuple[int, int] | None:
     return (value, 1) if value else None
 
 
-def _year_at(words: Sequence[str], index: int) -> int | None:
-    if index < len(words) and re.fullmatch(r"(?:19|20)[0-9][0-9]", words[index]):
-        return int(words[index])
+# The hundreds of a year said in two parts: "nineteen eighty-three".
+CENTURY_WORDS = {"eighteen": 1800, "nineteen": 1900, "twenty": 2000}
+
+
+def _year_at(words: Sequence[str], index: int) -> tuple[int, int] | None:
+    """A year at words[index], as (year, words used): "1983", "nineteen eighty three",
+    "nineteen oh five", "nineteen hundred", "two thousand and five", "twenty twenty six"."""
+    here = words[index : index + 5]
+    if here and re.fullmatch(r"(?:18|19|20)[0-9][0-9]", here[0]):
+        return int(here[0]), 1
+    if here[:2] == ["two", "thousand"]:
+        skip = 3 if here[2:3] == ["and"] else 2
+        rest = _two_digit_part(here[skip:])
+        if rest is None:
+            return (2000, 2) if skip == 2 else None
+        return 2000 + rest[0], skip + rest[1]
+    if not here or here[0] not in CENTURY_WORDS:
+        return None
+    if here[1:2] == ["hundred"]:
+        return CENTURY_WORDS[here[0]], 2
+    rest = _two_digit_part(here[1:], oh=True)
+    return (CENTURY_WORDS[here[0]] + rest[0], 1 + rest[1]) if rest else None
+
+
+def _two_digit_part(words: Sequence[str], oh: bool = False) -> tuple[int, int] | None:
+    """The last two figures of a year: "eighty three", "twelve", ("oh five" if `oh`)."""
+    first = words[0] if words else ""
+    following = words[1] if len(words) > 1 else ""
+    if oh and first == "oh" and following in UNITS and UNITS[following] > 0:
+        return UNITS[following], 2
+    if first in TEENS:
+        return TEENS[first], 1
+    if first in TENS:
+        unit = UNITS.get(following, 0)
+        return (TENS[first] + unit, 2) if unit else (TENS[first], 1)
+    if not oh and first in UNITS and UNITS[first] > 0:
+        return UNITS[first], 1
     return None
+
+
+def _day_before(words: Sequence[str], index: int) -> int | None:
+    """The day of the month said just before words[index]: "3rd", "the third of",
+    "twenty first of"."""
+    before = index - 2 if index >= 2 and words[index - 1] == "of" else index - 1
+    if before < 0:
+        return None
+    start = before - 1 if before >= 1 and words[before - 1] in TENS else before
+    found = _day_number(words, start)
+    if found is None or start + found[1] != before + 1:
+        return None
+    return found[0]
 
 
 def _valid_date(year: int, month: int, day: int) -> date | None:
@@ -312,27 +485,41 @@ def _next_occurrence(today: date, month: int, day: int, weekday: int | None = No
 
 
 def _month_name_date(words: list[str], today: date) -> date | None:
-    """ "March 3rd", "March 14 2030", "the 3rd of March", "14 March 2030"."""
+    """ "March 3rd", "March 14 2030", "the 3rd of March", "14 March nineteen eighty-three".
+
+    A day before the month comes first, so that in "the first of January nineteen
+    eighty-three" the nineteen is part of the year, not the day.
+    """
     for index, word in enumerate(words):
         month = MONTHS.get(word)
         if month is None:
             continue
-        after = _day_number(words, index + 1)
-        if after is not None:
+        day = _day_before(words, index)
+        if day is not None:
+            year = _year_at(words, index + 1)
+        else:
+            year_only = _year_at(words, index + 1)
+            after = _day_number(words, index + 1)
+            if after is None or (year_only is not None and year_only[1] > 1):
+                continue  # "January nineteen eighty-three": a month of a year, no day
             day, used = after
             year = _year_at(words, index + 1 + used)
-        else:
-            before = index - 2 if index >= 2 and words[index - 1] == "of" else index - 1
-            if before < 0:
-                continue
-            start = before - 1 if before >= 1 and words[before - 1] in TENS else before
-            found = _day_number(words, start)
-            if found is None or start + found[1] != before + 1:
-                continue
-            day, year = found[0], _year_at(words, index + 1)
         if year is not None:
-            return _existing(_valid_date(year, month, day))
+            return _existing(_valid_date(year[0], month, day))
         return _existing(_next_occurrence(today, month, day, _said_weekday(words)))
+    return None
+
+
+def _month_offset_date(words: list[str], today: date) -> date | None:
+    """ "the first of next month", "the 15th of this month"."""
+    for index in range(len(words) - 1):
+        offset = {"this": 0, "next": 1}.get(words[index])
+        if offset is None or words[index + 1] != "month":
+            continue
+        day = _day_before(words, index)
+        if day is not None:
+            month = today.replace(day=1) + relativedelta(months=offset)
+            return _existing(_valid_date(month.year, month.month, day))
     return None
 
 
@@ -350,8 +537,9 @@ def _existing(day: date | None) -> date:
     return day
 
 
-def _numeric_date(text: str, today: date) -> date | None:
-    """ "2026-12-01" (ISO), "3/14" and "3/14/2026" (month first, as in the US)."""
+def _numeric_date(text: str, today: date, day_first: bool) -> date | None:
+    """ "2026-12-01" (ISO), "3/14" and "3/14/2026" (month first, as in the US;
+    `day_first` as in the UK: "14/3")."""
     iso = re.search(r"\b([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})\b", text)
     if iso:
         return _existing(_valid_date(int(iso[1]), int(iso[2]), int(iso[3])))
@@ -359,6 +547,8 @@ def _numeric_date(text: str, today: date) -> date | None:
     if slashed is None:
         return None
     month, day = int(slashed[1]), int(slashed[2])
+    if day_first:
+        month, day = day, month
     if slashed[3] is None:
         return _existing(_next_occurrence(today, month, day))
     year = int(slashed[3])
@@ -416,6 +606,7 @@ def _day_of_month_date(words: list[str], today: date) -> date | None:
 
 DateReader = Callable[[list[str], date], date | None]
 DATE_READERS: tuple[DateReader, ...] = (
+    _month_offset_date,
     _month_name_date,
     _relative_date,
     _day_of_month_date,
@@ -423,9 +614,9 @@ DATE_READERS: tuple[DateReader, ...] = (
 )
 
 
-def _find_date(text: str, today: date) -> date | None:
+def _find_date(text: str, today: date, day_first: bool = False) -> date | None:
     """The day the text names, None when it names none; raises _NoSuchDate."""
-    numeric = _numeric_date(text.lower(), today)
+    numeric = _numeric_date(text.lower(), today, day_first)
     if numeric is not None:
         return numeric
     words = _words(text)
@@ -440,9 +631,9 @@ def _find_date(text: str, today: date) -> date | None:
     return None
 
 
-def understand_date(utterance: str, now: datetime) -> str | None:
+def understand_date(utterance: str, now: datetime, day_first: bool = False) -> str | None:
     try:
-        found = _find_date(utterance, now.date())
+        found = _find_date(utterance, now.date(), day_first)
     except _NoSuchDate:
         return None
     return found.isoformat() if found else None
@@ -465,6 +656,18 @@ _PERIODS = {
     "evening": "pm",
     "night": "pm",
     "tonight": "pm",
+}
+
+# Where an hour said without am/pm falls when a question expects that part of
+# the day (`DayPart`): "seven" is 19:00 in the evening.
+DAY_PART_HOURS = {"morning": range(4, 12), "afternoon": range(12, 18), "evening": range(18, 24)}
+# "tomorrow morning" as a datetime: the part's usual first hour for an appointment.
+PART_OF_DAY_STARTS = {
+    "morning": time(9, 0),
+    "afternoon": time(14, 0),
+    "evening": time(18, 0),
+    "night": time(20, 0),
+    "tonight": time(20, 0),
 }
 
 # In the order tried; each must find the hour, and may find minutes and a marker.
@@ -510,20 +713,33 @@ def _relation_minutes(relation: str) -> int | None:
     return -minutes if before else minutes
 
 
-def _apply_period(hour: int, minute: int, marker: str | None, twenty_four: bool) -> time | None:
-    """Turn a spoken hour into 0-23: am/pm when said, else the business-hours reading."""
+def _apply_period(
+    hour: int, minute: int, marker: str | None, twenty_four: bool, day_part: str | None
+) -> time | None:
+    """Turn a spoken hour into 0-23: am/pm when said, else the reading inside the
+    part of the day the question expects, else the business-hours reading."""
     if marker in ("am", "pm"):
         if not 1 <= hour <= 12:
             return None
         hour = hour % 12 + (12 if marker == "pm" else 0)
-    elif not twenty_four and 1 <= hour <= 6:
-        hour += 12
+    elif not twenty_four and 1 <= hour <= 12:
+        hour = _unqualified_hour(hour, day_part)
     if not (0 <= hour <= 23 and 0 <= minute <= 59):
         return None
     return time(hour, minute)
 
 
-def _time_from_match(match: re.Match[str], text: str) -> time | None:
+def _unqualified_hour(hour: int, day_part: str | None) -> int:
+    """An hour 1-12 said without am/pm: the one of its two readings that falls in
+    `day_part`; when neither does (or no part is expected), 1 to 6 is afternoon."""
+    window = DAY_PART_HOURS.get(day_part or "")
+    for candidate in (hour % 12, hour % 12 + 12):
+        if window is not None and candidate in window:
+            return candidate
+    return hour + 12 if hour <= 6 else hour
+
+
+def _time_from_match(match: re.Match[str], text: str, day_part: str | None) -> time | None:
     groups = match.groupdict()
     if groups.get("special"):
         return time(0, 0) if groups["special"] == "midnight" else time(12, 0)
@@ -549,38 +765,43 @@ def _time_from_match(match: re.Match[str], text: str) -> time | None:
         )
     # "14:30", "0:15" and "09:00" are 24-hour times; "2:30" is not.
     twenty_four = hour == 0 or hour >= 13 or groups["hour"].startswith("0")
-    return _apply_period(hour, minute, marker, twenty_four)
+    return _apply_period(hour, minute, marker, twenty_four, day_part)
 
 
-def _find_time(text: str) -> tuple[time, re.Match[str]] | None:
+def _find_time(text: str, day_part: str | None = None) -> tuple[time, re.Match[str]] | None:
     for pattern in _TIME_PATTERNS:
         for match in pattern.finditer(text):
-            found = _time_from_match(match, text)
+            found = _time_from_match(match, text, day_part)
             if found is not None:
                 return found, match
     return None
 
 
-def understand_time(utterance: str) -> str | None:
+def understand_time(utterance: str, day_part: str | None = None) -> str | None:
+    """ "2 PM", "half past two"; `day_part` (a `DayPart`) reads "seven" as 19:00
+    when the question expects the evening."""
     text = _normalise_time_text(utterance)
-    found = _find_time(text)
+    found = _find_time(text, day_part)
     if found is None:
         bare = _BARE_TIME.match(text)
-        parsed = _time_from_match(bare, text) if bare else None
+        parsed = _time_from_match(bare, text, day_part) if bare else None
         return parsed.strftime("%H:%M") if parsed else None
     return found[0].strftime("%H:%M")
 
 
-def understand_datetime(utterance: str, now: datetime) -> str | None:
-    """A date and a time in one answer: "tomorrow at 2 PM", "next Thursday 10am"."""
+def understand_datetime(
+    utterance: str, now: datetime, day_part: str | None = None, day_first: bool = False
+) -> str | None:
+    """A date and a time in one answer: "tomorrow at 2 PM", "next Thursday 10am";
+    or a date and a part of the day: "tomorrow morning"."""
     text = _normalise_time_text(utterance)
-    found = _find_time(text)
+    found = _find_time(text, day_part)
     if found is None:
-        return None
+        return _part_of_day_datetime(text, now, day_part, day_first)
     at, match = found
     rest = text[: match.start()] + " " + text[match.end() :]
     try:
-        day = _find_date(rest, now.date())
+        day = _find_date(rest, now.date(), day_first)
     except _NoSuchDate:
         return None
     if day is None:
@@ -592,19 +813,47 @@ def understand_datetime(utterance: str, now: datetime) -> str | None:
     return datetime.combine(day, at).isoformat(timespec="minutes")
 
 
+def _part_of_day_datetime(
+    text: str, now: datetime, day_part: str | None, day_first: bool
+) -> str | None:
+    """ "tomorrow morning", "Friday afternoon", "tonight", "this evening": that day at
+    the part's usual first hour; a day alone when the question expects a part."""
+    words = _words(text)
+    said_parts = {word for word in words if word in PART_OF_DAY_STARTS}
+    if len(said_parts) > 1:
+        return None
+    part = next(iter(said_parts), day_part)
+    starts_at = PART_OF_DAY_STARTS.get(part or "")
+    if starts_at is None:
+        return None
+    try:
+        day = _find_date(text, now.date(), day_first)
+    except _NoSuchDate:
+        return None
+    if day is None and _contains_phrase(words, f"this {part}"):
+        day = now.date()
+    if day is None:
+        return None
+    return datetime.combine(day, starts_at).isoformat(timespec="minutes")
+
+
 def _day_after(day: date) -> date | None:
     return day + timedelta(days=1) if day < date.max else None
 
 
 def _mentions_a_day(text: str) -> bool:
     words = set(_words(text))
-    return bool(words & (MONTHS.keys() | WEEKDAYS.keys() | {"day", "days", "week", "weeks"}))
+    return bool(
+        words & (MONTHS.keys() | WEEKDAYS.keys() | {"day", "days", "week", "weeks", "month"})
+    )
 
 
 # --- phone numbers -------------------------------------------------------------
 
 PHONE_REPEATS = {"double": 2, "triple": 3}
 PHONE_EXTENSION = frozenset({"ext", "extension"})
+# E.164 allows 15 digits; an exit code ("011") and a trunk prefix may come on top.
+MAX_PHONE_DIGITS = 20
 
 
 def _phone_digits(utterance: str) -> tuple[bool, str]:
@@ -636,21 +885,52 @@ def _phone_digits(utterance: str) -> tuple[bool, str]:
     return plus, "".join(digits)
 
 
-def understand_phone(utterance: str, default_country_code: str = "1") -> str | None:
-    """E.164: "+1 555 123 4567", "five five five one two three four five six seven"."""
+def understand_phone(
+    utterance: str, default_region: str = "US", existing_only: bool = False
+) -> str | None:
+    """E.164: "+1 555 123 4567", "five five five one two three four five six seven".
+
+    The digits said are read by libphonenumber (`phonenumbers`) as a number of
+    `default_region` unless a "+" or an exit code ("00", "011" from the US) gives
+    the country; a national trunk prefix ("020 7946 0000" in the UK) is dropped.
+    The number must have a length that country's plan has; with `existing_only`,
+    it must also be in a range the country has given out.
+    """
     plus, digits = _phone_digits(utterance)
-    if not plus and digits.startswith("00"):
-        plus, digits = True, digits[2:]
-    if not plus:
-        if len(digits) == 11 and digits.startswith("0"):
-            digits = digits[1:]  # a national trunk prefix ("020 7946 0000" in the UK)
-        if len(digits) == 10:
-            digits = default_country_code + digits
-        elif not (len(digits) == 11 and digits.startswith(default_country_code)):
-            return None
-    if not 8 <= len(digits) <= 15 or digits.startswith("0"):
+    if not digits or len(digits) > MAX_PHONE_DIGITS:
         return None
-    return "+" + digits
+    if not plus and digits.startswith("00"):
+        plus, digits = True, digits[2:]  # the exit code of most of the world
+    try:
+        number = phonenumbers.parse("+" + digits if plus else digits, default_region)
+    except phonenumbers.NumberParseException:
+        return None
+    if existing_only:
+        usable = phonenumbers.is_valid_number(number)
+    else:
+        usable = (
+            phonenumbers.is_possible_number_with_reason(number)
+            == phonenumbers.ValidationResult.IS_POSSIBLE
+        )
+    return (
+        phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164) if usable else None
+    )
+
+
+def phone_region(default_region: str | None, default_country_code: str | None) -> str:
+    """The region (ISO 3166 code) phone numbers without a country are read in:
+    `default_region`, else the main region of `default_country_code`, else "US".
+    Raises ValueError for a region or code libphonenumber does not know."""
+    if default_region is not None:
+        region = default_region.upper()
+    elif default_country_code is not None and default_country_code.isdigit():
+        region = phonenumbers.region_code_for_country_code(int(default_country_code))
+    else:
+        region = "US" if default_country_code is None else "ZZ"
+    if region not in phonenumbers.SUPPORTED_REGIONS:
+        given = default_region if default_region is not None else default_country_code
+        raise ValueError(f"no telephone numbering plan is known for {given!r}")
+    return region
 
 
 # --- email addresses -----------------------------------------------------------
@@ -730,12 +1010,30 @@ ORDINAL_CHOICES = {
     "first": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4,
     "1st": 0, "2nd": 1, "3rd": 2, "4th": 3, "5th": 4,
 }  # fmt: skip
-# How alike a misheard word must be to an option's word (difflib ratio).
-FUZZY_CUTOFF = 0.8
+# How alike a misheard word must be to an option's word (rapidfuzz's ratio, 0-100).
+FUZZY_CUTOFF = 80.0
+# Words for how often, and the word their options use: "annually" is "yearly".
+SAME_MEANING = {
+    "annually": "yearly", "annual": "yearly", "year": "yearly", "years": "yearly",
+    "month": "monthly", "months": "monthly", "week": "weekly", "weeks": "weekly",
+    "day": "daily", "days": "daily", "everyday": "daily", "quarter": "quarterly",
+}  # fmt: skip
+# A word that says the option after it is not the answer ("not married").
+NEGATING_WORDS = frozenset({"not", "no", "never", "without", "except", "dont", "don't", "nor"})
+# Words that may stand between it and the option: "not the card", "don't want large".
+NEGATION_GAP_WORDS = frozenset(
+    {"the", "a", "an", "that", "this", "any", "want", "like", "need", "take", "with", "for"}
+)
+# Besides fillers, the words left of an answer whose negated options are taken out
+# that still say nothing: "I'm not married" says no option.
+EMPTY_REST_WORDS = frozenset({"im", "its", "thats", "but", "rather", "instead", "actually"})
 
 
-def _choice_words(text: str) -> list[str]:
-    return [word for word in _words(text.replace("'", "")) if word not in FILLER_WORDS]
+def choice_words(text: str) -> list[str]:
+    """The words of an answer or option that can tell options apart: no fillers
+    ("the", "please", "I'd like"), and words for how often as their options say them."""
+    words = _words(text.replace("'", ""))
+    return [SAME_MEANING.get(word, word) for word in words if word not in FILLER_WORDS]
 
 
 def _unique_best(scores: dict[int, float]) -> int | None:
@@ -786,9 +1084,18 @@ def _by_position(said: str, options: Sequence[str]) -> int | None:
     return position if 0 <= position < len(options) else None
 
 
-def _by_time(said: str, options: Sequence[str]) -> int | None:
+def _by_number(said: str, options: Sequence[str]) -> int | None:
+    """ "two" or "a five" for options that are numbers ("1" to "5")."""
+    wanted = understand_number(said)
+    if wanted is None:
+        return None
+    matching = [i for i, option in enumerate(options) if understand_number(option) == wanted]
+    return matching[0] if len(matching) == 1 else None
+
+
+def _by_time(said: str, options: Sequence[str], day_part: str | None = None) -> int | None:
     """ "the three o'clock one" for options that name times ("... at 15:00")."""
-    wanted = _find_time(_normalise_time_text(said))
+    wanted = _find_time(_normalise_time_text(said), day_part)
     if wanted is None:
         return None
     times = [_find_time(_normalise_time_text(option)) for option in options]
@@ -798,16 +1105,17 @@ def _by_time(said: str, options: Sequence[str]) -> int | None:
 
 def _by_words(said: str, options: Sequence[str]) -> int | None:
     """Most shared words, then most alike words (a misheard "larch" is "large")."""
-    said_words = set(_choice_words(said))
+    said_words = set(choice_words(said))
     if not said_words:
         return None
-    option_words = [set(_choice_words(option)) for option in options]
+    option_words = [set(choice_words(option)) for option in options]
     shared = {i: float(len(said_words & words)) for i, words in enumerate(option_words)}
     if (found := _unique_best(shared)) is not None:
         return found
     alike = {
         i: float(sum(
-            bool(difflib.get_close_matches(word, sorted(words), n=1, cutoff=FUZZY_CUTOFF))
+            process.extractOne(word, words, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
+            is not None
             for word in said_words
         ))
         for i, words in enumerate(option_words)
@@ -815,16 +1123,73 @@ def _by_words(said: str, options: Sequence[str]) -> int | None:
     return _unique_best(alike)
 
 
-def understand_choice(utterance: str, options: Sequence[str]) -> str | None:
-    """One of `options`, matched loosely; None when none fits or two fit equally."""
+def _negator_before(words: Sequence[str], start: int) -> int | None:
+    """The index of a negating word before words[start], past gap words."""
+    index = start - 1
+    while index >= 0 and words[index] in NEGATION_GAP_WORDS:
+        index -= 1
+    return index if index >= 0 and words[index] in NEGATING_WORDS else None
+
+
+def _negated_options(said: str, options: Sequence[str]) -> tuple[set[int], str]:
+    """The options the answer says "not" to, within one clause ("no, card" negates
+    nothing), and the answer without them: "not card, points" -> ({card}, "points")."""
+    negated: set[int] = set()
+    kept: list[str] = []
+    for clause in re.split(r"[,.;:!?]", said):
+        words = _words(clause)
+        dropped = [False] * len(words)
+        for index, option in enumerate(options):
+            wanted = _words(option)
+            for start in range(len(words) - len(wanted) + 1) if wanted else ():
+                end = start + len(wanted)
+                negator = _negator_before(words, start)
+                if words[start:end] == wanted and negator is not None:
+                    negated.add(index)
+                    dropped[negator:end] = [True] * (end - negator)
+        kept.append(" ".join(word for word, drop in zip(words, dropped, strict=True) if not drop))
+    return negated, ", ".join(kept)
+
+
+def _best_match(said: str, options: Sequence[str], day_part: str | None) -> int | None:
+    matchers: tuple[Callable[[str, Sequence[str]], int | None], ...] = (
+        _by_phrase,
+        _by_position,
+        _by_number,
+        lambda answer, choices: _by_time(answer, choices, day_part),
+        _by_words,
+    )
+    for matcher in matchers:
+        found = matcher(said, options)
+        if found is not None:
+            return found
+    return None
+
+
+def understand_choice(
+    utterance: str, options: Sequence[str], day_part: str | None = None
+) -> str | None:
+    """One of `options`, matched loosely; None when none fits or two fit equally.
+
+    An option said with "not" is never the answer: the rest of the answer is
+    matched instead ("not card, points"), and when the rest says nothing, the
+    one option left, if only one is.
+    """
     said = utterance.strip()
     if not said or not options:
         return None
-    for matcher in (_by_exact_words, _by_phrase, _by_position, _by_time, _by_words):
-        found = matcher(said, options)
-        if found is not None:
-            return options[found]
-    return None
+    found = _by_exact_words(said, options)
+    if found is not None:
+        return options[found]
+    negated, rest = _negated_options(said, options)
+    if not negated:
+        found = _best_match(said, options, day_part)
+        return None if found is None else options[found]
+    if set(choice_words(rest)) - EMPTY_REST_WORDS - NEGATING_WORDS:
+        found = _best_match(rest, options, day_part)
+        return None if found is None or found in negated else options[found]
+    left = [option for index, option in enumerate(options) if index not in negated]
+    return left[0] if len(left) == 1 else None
 
 
 # --- text and the component ----------------------------------------------------
@@ -850,12 +1215,42 @@ def understand_secret(utterance: str) -> str | None:
 MAX_ANSWER_CHARS = 1_000
 
 
-class RuleBasedUnderstanding:
-    """`Understanding` by the rules above; `default_country_code` completes
-    10-digit phone numbers (digits only, "1" for North America)."""
+def _known_locale(name: str) -> Locale:
+    try:
+        return Locale.parse(name)
+    except (UnknownLocaleError, ValueError) as exc:
+        raise ValueError(f"no locale {name!r} in CLDR (use a name such as en_US or de_DE)") from exc
 
-    def __init__(self, default_country_code: str = "1") -> None:
-        self.default_country_code = default_country_code
+
+class RuleBasedUnderstanding:
+    """`Understanding` by the rules above.
+
+    Phone numbers said without a country are read in `default_region` (an ISO
+    3166 code, "GB"), or else in the main region of `default_country_code`
+    (calling-code digits, "44"), else in the US. `valid_phone_numbers_only`
+    takes only numbers in ranges their country has given out, by libphonenumber's
+    tables ("555 123 4567" is not: 555 is no US area code); without it, any
+    number of a length its country's plan has. Raises ValueError for a region or
+    calling code libphonenumber does not know.
+
+    `locale` (a CLDR name, "en_GB") says how figures are written ("1.200,50" in
+    de_DE) and whether a slashed date is day first ("14/3" in en_GB); the words
+    understood stay English. Raises ValueError for a locale CLDR does not have.
+    """
+
+    def __init__(
+        self,
+        default_country_code: str | None = None,
+        *,
+        default_region: str | None = None,
+        valid_phone_numbers_only: bool = False,
+        locale: str = "en_US",
+    ) -> None:
+        self.phone_region = phone_region(default_region, default_country_code)
+        self.valid_phone_numbers_only = valid_phone_numbers_only
+        self.locale = _known_locale(locale)
+        pattern = get_date_format("short", locale=self.locale).pattern
+        self.day_first = pattern.index("d") < pattern.index("M")
 
     def understand(
         self,
@@ -863,25 +1258,26 @@ class RuleBasedUnderstanding:
         utterance: str,
         options: Sequence[str] | None,
         now: datetime,
+        day_part: str | None = None,
     ) -> JSON | None:
         if type_name == ValueType.TEXT and options is None:
             return understand_text(utterance)
         if len(utterance) > MAX_ANSWER_CHARS:
             return None
         if options is not None:
-            return understand_choice(utterance, options)
+            return understand_choice(utterance, options, day_part)
         if type_name == ValueType.NUMBER:
-            return understand_number(utterance)
+            return understand_number(utterance, self.locale)
         if type_name == ValueType.BOOL:
             return understand_bool(utterance)
         if type_name == ValueType.DATE:
-            return understand_date(utterance, now)
+            return understand_date(utterance, now, self.day_first)
         if type_name == ValueType.TIME:
-            return understand_time(utterance)
+            return understand_time(utterance, day_part)
         if type_name == ValueType.DATETIME:
-            return understand_datetime(utterance, now)
+            return understand_datetime(utterance, now, day_part, self.day_first)
         if type_name == ValueType.PHONE:
-            return understand_phone(utterance, self.default_country_code)
+            return understand_phone(utterance, self.phone_region, self.valid_phone_numbers_only)
         if type_name == ValueType.EMAIL:
             return understand_email(utterance)
         if type_name == ValueType.SECRET:

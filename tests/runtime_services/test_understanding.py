@@ -63,6 +63,28 @@ def test_text(said: str, value: JSON) -> None:
         ("seventy five thousand", 75000),
         ("one million two hundred thousand and five", 1_200_005),
         ("2 thousand", 2000),
+        # fractions of a scale, shorthand multipliers, counts in words
+        ("half a million", 500_000),
+        ("a quarter million", 250_000),
+        ("a quarter of a million", 250_000),
+        ("three quarters of a million", 750_000),
+        ("two and a half million", 2_500_000),
+        ("1.5 million", 1_500_000),
+        ("two point five thousand", 2500),
+        ("5k", 5000),
+        ("1.5k", 1500),
+        ("$20K", 20_000),
+        ("3 grand", 3000),
+        ("three grand", 3000),
+        ("a dozen", 12),
+        ("two dozen", 24),
+        ("half a dozen", 6),
+        ("a couple", 2),
+        ("a couple of people", 2),
+        ("a couple hundred", 200),
+        ("just me", 1),
+        ("only me", 1),
+        ("it's just myself", 1),
         # not one number
         ("", None),
         ("none", None),
@@ -71,6 +93,12 @@ def test_text(said: str, value: JSON) -> None:
         ("a million million", None),
         ("9" * 16, None),
         ("minus", None),
+        ("half", None),
+        ("a quarter", None),
+        ("k", None),
+        ("grand", None),
+        ("couple", None),
+        ("just me and my 3 kids", None),
     ],
 )
 def test_number(said: str, value: JSON) -> None:
@@ -84,6 +112,8 @@ def test_number(said: str, value: JSON) -> None:
     [
         *[(word, True) for word in ["yes", "Yeah.", "yep", "sure", "correct", "yes please"]],
         *[(word, True) for word in ["that's right", "of course", "I do", "absolutely", "okay"]],
+        *[(word, True) for word in ["sounds good", "mm-hmm", "mhm", "uh-huh", "that works"]],
+        *[(word, True) for word in ["works for me", "perfect", "all right", "yes, sounds good"]],
         *[(word, False) for word in ["no", "nope", "nah", "not really", "No thanks", "I don't"]],
         *[(word, False) for word in ["not at all", "that's not correct", "never", "wrong"]],
         ("1", True),
@@ -92,6 +122,8 @@ def test_number(said: str, value: JSON) -> None:
         ("maybe", None),
         ("I don't know", None),
         ("yes no", None),
+        ("uh-uh", False),
+        ("that doesn't work", False),
         ("hmm", None),
         ("", None),
         ("3", None),
@@ -132,6 +164,18 @@ def test_bool(said: str, value: JSON) -> None:
         ("March 14 2030", "2030-03-14"),
         ("March 3rd, 1985", "1985-03-03"),
         ("third of march 1985", "1985-03-03"),
+        # spoken years
+        ("January first, nineteen eighty-three", "1983-01-01"),
+        ("the first of january nineteen eighty-three", "1983-01-01"),
+        ("March 3rd, two thousand and five", "2005-03-03"),
+        ("the 14th of March twenty thirty", "2030-03-14"),
+        ("July fourth twenty oh one", "2001-07-04"),
+        ("May 5 nineteen hundred", "1900-05-05"),
+        ("January nineteen", "2027-01-19"),
+        # a day of next month
+        ("first of next month", "2026-12-01"),
+        ("the 15th of next month", "2026-12-15"),
+        ("the thirtieth of next month", "2026-12-30"),
         ("Thursday 14 March", "2030-03-14"),  # the next 14 March that is a Thursday
         ("Feb 29", "2028-02-29"),
         ("the 15th", "2026-12-15"),
@@ -145,6 +189,8 @@ def test_bool(said: str, value: JSON) -> None:
         ("12/24/26", "2026-12-24"),
         # not a date
         ("Feb 30", None),
+        ("the 31st of next month", "2026-12-31"),
+        ("February thirtieth, nineteen eighty-three", None),
         ("February 30th", None),  # not "the 30th" of this month
         ("the 31st of April", None),
         ("2/30", None),
@@ -219,10 +265,18 @@ def test_time(said: str, value: JSON) -> None:
         # a day without a time, or a day not understood
         ("tomorrow", None),
         ("Blursday at 3 pm", "2026-11-25T15:00"),
+        # a day and a part of it: the part's first hour of business
+        ("tomorrow morning", "2026-11-26T09:00"),
+        ("Friday afternoon", "2026-11-27T14:00"),
+        ("tomorrow evening", "2026-11-26T18:00"),
+        ("tonight", "2026-11-25T20:00"),
+        ("this afternoon", "2026-11-25T14:00"),
+        ("this morning", "2026-11-25T09:00"),
         ("in a fortnight of days at 3 pm", None),
         ("February 30th at 2 PM", None),
         ("2/30 at 2 PM", None),  # not today at 2 PM
         ("", None),
+        ("morning", None),
     ],
 )
 def test_datetime(said: str, value: JSON) -> None:
@@ -254,6 +308,40 @@ def test_datetime(said: str, value: JSON) -> None:
 )
 def test_phone(said: str, value: JSON) -> None:
     assert understood("phone", said) == value
+
+
+@pytest.mark.parametrize(
+    ("region", "said", "value"),
+    [
+        ("GB", "020 7946 0000", "+442079460000"),
+        ("GB", "07700 900123", "+447700900123"),
+        ("FR", "01 23 45 67 89", "+33123456789"),
+        ("FR", "zero six, twelve, thirty four, fifty six, seventy eight", "+33612345678"),
+        ("DE", "030 123456", "+4930123456"),
+        ("DE", "+49 30 1234567", "+49301234567"),
+        ("IN", "98765 43210", "+919876543210"),
+        ("AU", "0412 345 678", "+61412345678"),
+        ("US", "011 44 20 7946 0000", "+442079460000"),  # the US exit code
+        ("GB", "00 1 202 555 0123", "+12025550123"),
+        # a length the country's numbering plan does not have
+        ("FR", "01 23 45 67", None),
+        ("GB", "+44 20 7946", None),
+        ("DE", "0", None),
+    ],
+)
+def test_phone_numbers_of_every_country(region: str, said: str, value: JSON) -> None:
+    understanding = RuleBasedUnderstanding(default_region=region)
+
+    assert understanding.understand("phone", said, None, NOW) == value
+
+
+def test_phone_numbers_can_be_required_to_exist() -> None:
+    """Only numbers in a range the country has given out: 555 is no US area code."""
+    strict = RuleBasedUnderstanding(valid_phone_numbers_only=True)
+
+    assert strict.understand("phone", "555 123 4567", None, NOW) is None
+    assert strict.understand("phone", "202 555 0123", None, NOW) == "+12025550123"
+    assert strict.understand("phone", "+44 20 7946 0000", None, NOW) == "+442079460000"
 
 
 def test_phone_default_country_code_is_configurable() -> None:
@@ -289,6 +377,10 @@ def test_email(said: str, value: JSON) -> None:
 SIZES = ["small", "medium", "large"]
 SLOTS = ["Thursday 14 March at 14:00", "Thursday 14 March at 15:00", "neither"]
 TIMELINES = ["this month", "this quarter", "just exploring"]
+RATINGS = ["1", "2", "3", "4", "5"]
+STATUSES = ["single", "married", "divorced"]
+PAYMENTS = ["card", "points"]
+BILLING = ["monthly", "yearly"]
 
 
 @pytest.mark.parametrize(
@@ -322,10 +414,78 @@ TIMELINES = ["this month", "this quarter", "just exploring"]
         (TIMELINES, "we're just exploring", "just exploring"),
         (TIMELINES, "month", "this month"),
         ([], "anything", None),
+        # numbered options: the number said, in words or figures
+        (RATINGS, "two", "2"),
+        (RATINGS, "a five", "5"),
+        (RATINGS, "number two", "2"),
+        (RATINGS, "4", "4"),
+        (["10", "20", "30"], "twenty", "20"),
+        (["10", "20", "30"], "number two", "20"),
+        (RATINGS, "six", None),
+        # an option said with "not" is never the answer
+        (STATUSES, "not married", None),
+        (STATUSES, "I'm not married, I'm single", "single"),
+        (STATUSES, "divorced, not married", "divorced"),
+        (PAYMENTS, "not card, points", "points"),
+        (PAYMENTS, "not the card", "points"),  # the one option left
+        (PAYMENTS, "no, card please", "card"),
+        (PAYMENTS, "not card, not points", None),
+        (["no cheese", "extra cheese"], "no cheese", "no cheese"),
+        # frequencies by their other names
+        (BILLING, "annually", "yearly"),
+        (BILLING, "every month", "monthly"),
+        (BILLING, "once a year", "yearly"),
+        (["weekly", "annual plan"], "yearly", "annual plan"),
     ],
 )
 def test_choice(options: list[str], said: str, value: JSON) -> None:
     assert understood("text", said, options) == value
+
+
+@pytest.mark.parametrize(
+    ("type_name", "day_part", "said", "value"),
+    [
+        ("time", "evening", "seven", "19:00"),
+        ("time", "evening", "at 7:30", "19:30"),
+        ("time", "evening", "half past eight", "20:30"),
+        ("time", "evening", "at 6", "18:00"),
+        ("time", "morning", "at 5", "05:00"),
+        ("time", "morning", "six thirty", "06:30"),
+        # an hour that cannot be in that part keeps its usual reading
+        ("time", "afternoon", "at eleven", "11:00"),
+        ("time", "morning", "at 3", "15:00"),
+        # what the caller says outweighs the hint
+        ("time", "evening", "7 am", "07:00"),
+        ("time", "morning", "seven in the evening", "19:00"),
+        ("time", "evening", "09:00", "09:00"),
+        ("time", "evening", "noon", "12:00"),
+        ("time", "evening", "twelve", "12:00"),
+        ("datetime", "evening", "tomorrow at seven", "2026-11-26T19:00"),
+        ("datetime", "morning", "Friday at 5", "2026-11-27T05:00"),
+        ("datetime", "evening", "tomorrow", "2026-11-26T18:00"),
+        (
+            "text",
+            "evening",
+            "the seven o'clock one",
+            "Thursday 14 March at 19:00",
+        ),
+    ],
+)
+def test_a_collect_can_say_which_part_of_the_day_it_expects(
+    type_name: str, day_part: str, said: str, value: JSON
+) -> None:
+    options = ["Thursday 14 March at 07:00", "Thursday 14 March at 19:00"]
+
+    heard = UNDERSTANDING.understand(
+        type_name, said, options if type_name == "text" else None, NOW, day_part=day_part
+    )
+
+    assert heard == value
+
+
+def test_without_a_part_of_the_day_hours_read_as_business_hours() -> None:
+    assert understood("time", "seven") == "07:00"
+    assert UNDERSTANDING.understand("time", "seven", None, NOW, day_part=None) == "07:00"
 
 
 def test_answers_longer_than_any_spoken_one_are_text_only() -> None:
@@ -341,7 +501,9 @@ SPOKEN_FRAGMENTS = (
     "at", "dot", "one", "twenty", "hundred", "point", "minus", "a", "half", "and", "past",
     "to", "quarter", "pm", ":", "/", "-", "+", "@", "3rd", "march", "thursday", "next",
     "week", "in", "days", "oh", "double", "the", "first", "last", "number", "12", "99",
-    "2026", "00", "noon", "not", "yes", "no",
+    "2026", "00", "noon", "not", "yes", "no", "k", "grand", "quarter", "quarters", "of",
+    "dozen", "couple", "nineteen", "eighty", "thousand", "month", "morning", "tonight",
+    "1,200", "1.5", "just me", ",",
 )  # fmt: skip
 
 
@@ -357,14 +519,18 @@ SPOKEN_FRAGMENTS = (
     ),
     options=st.none() | st.lists(st.text(max_size=20), max_size=4),
     now=st.datetimes(),
+    day_part=st.none() | st.sampled_from(["morning", "afternoon", "evening", "teatime"]),
 )
-@example(said="tomorrow at 3 pm", type_name="datetime", options=None, now=datetime.max)
-@example(said="yesterday", type_name="date", options=None, now=datetime.min)
-@example(said="March 3rd", type_name="date", options=None, now=datetime.max)
+@example(
+    said="tomorrow at 3 pm", type_name="datetime", options=None, now=datetime.max, day_part=None
+)
+@example(said="yesterday", type_name="date", options=None, now=datetime.min, day_part=None)
+@example(said="March 3rd", type_name="date", options=None, now=datetime.max, day_part=None)
+@example(said="tomorrow", type_name="datetime", options=None, now=datetime.max, day_part="evening")
 def test_never_raises_and_answers_json_of_the_type(
-    said: str, type_name: str, options: list[str] | None, now: datetime
+    said: str, type_name: str, options: list[str] | None, now: datetime, day_part: str | None
 ) -> None:
-    value = UNDERSTANDING.understand(type_name, said, options, now)
+    value = UNDERSTANDING.understand(type_name, said, options, now, day_part)
 
     if value is None:
         return
@@ -389,3 +555,40 @@ def test_iso_datetimes_read_back_unchanged(day: date, hour: int, minute: int) ->
     written = f"{day} {hour:02}:{minute:02}"
 
     assert understood("datetime", written) == f"{day}T{hour:02}:{minute:02}"
+
+
+@pytest.mark.parametrize(
+    ("locale", "type_name", "said", "value"),
+    [
+        # figures written with the locale's decimal and group symbols (CLDR, through babel)
+        ("de_DE", "number", "1.200,50 Euro", 1200.5),
+        ("de_DE", "number", "3,5", 3.5),
+        ("de_DE", "number", "1.200", 1200),
+        ("fr_FR", "number", "2,75", 2.75),
+        ("en_IN", "number", "12,34,567", 1_234_567),
+        ("en_US", "number", "1,200.50", 1200.5),
+        ("en_US", "number", "1,20", None),  # no grouping of en_US: not one number
+        # slashed dates in the locale's order of day and month
+        ("en_GB", "date", "14/3", "2027-03-14"),
+        ("en_GB", "date", "3/14", None),
+        ("en_GB", "date", "01/12/2026", "2026-12-01"),
+        ("de_DE", "datetime", "14/3/2030 at 15:00", "2030-03-14T15:00"),
+        ("en_US", "date", "3/14", "2027-03-14"),
+        ("ja_JP", "date", "3/14", "2027-03-14"),  # year, month, day
+    ],
+)
+def test_written_figures_and_dates_follow_the_locale(
+    locale: str, type_name: str, said: str, value: JSON
+) -> None:
+    understanding = RuleBasedUnderstanding(locale=locale)
+
+    assert understanding.understand(type_name, said, None, NOW) == value
+
+
+def test_an_unknown_locale_or_region_is_refused_when_built() -> None:
+    with pytest.raises(ValueError, match="no locale 'xx_YY'"):
+        RuleBasedUnderstanding(locale="xx_YY")
+    with pytest.raises(ValueError, match="no telephone numbering plan is known for 'XX'"):
+        RuleBasedUnderstanding(default_region="XX")
+    with pytest.raises(ValueError, match="no telephone numbering plan is known for '999'"):
+        RuleBasedUnderstanding(default_country_code="999")

