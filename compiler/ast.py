@@ -125,17 +125,69 @@ class BoolLit:
 
 @dataclass(frozen=True, slots=True)
 class DurationLit:
-    """`500ms`, `5s`, `2m`, kept as milliseconds."""
+    """`500ms`, `5s`, `2m`, `2 h`, `7 days`, `1 week`, kept as milliseconds."""
 
     milliseconds: int
     span: Span
 
 
+class MomentKind(StrEnum):
+    """What a date or time literal, or a clock word, denotes (its type's name)."""
+
+    DATE = "date"
+    TIME = "time"
+    DATETIME = "datetime"
+
+
+@dataclass(frozen=True, slots=True)
+class MomentLit:
+    """`2030-03-14`, `17:00`, `17:00:30`, `2030-03-14T17:00`: checked, kept as ISO text
+    (a time's hour with two digits, seconds only when written), the runtime's form."""
+
+    kind: MomentKind
+    iso: str
+    span: Span
+
+
+class ClockWord(StrEnum):
+    """`today` (a date) and `now` (a datetime), in the call's time zone."""
+
+    TODAY = "today"
+    NOW = "now"
+
+    @property
+    def kind(self) -> MomentKind:
+        return MomentKind.DATE if self is ClockWord.TODAY else MomentKind.DATETIME
+
+
+@dataclass(frozen=True, slots=True)
+class Clock:
+    word: ClockWord
+    span: Span
+
+
 @dataclass(frozen=True, slots=True)
 class ListLit:
-    """`[a, b, c]`: the options of a `collect ... in [...]`, or the right side of `in`."""
+    """`[a, b, c]`: a list of values, wherever an expression goes."""
 
     items: tuple[Expr, ...]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class RecordField:
+    """`name: value` in a record literal."""
+
+    name: Ident
+    value: Expr
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class RecordLit:
+    """`{name: n, size: s}`: a record of the fields written."""
+
+    fields: tuple[RecordField, ...]
     span: Span
 
 
@@ -158,10 +210,54 @@ class FieldAccess:
 
 @dataclass(frozen=True, slots=True)
 class IndexAccess:
-    """`target[index]` with an integer literal index."""
+    """`target[index]`: the item at a position counted from 0 (any number expression)."""
 
     target: Expr
-    index: int
+    index: Expr
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionCall:
+    """`len(x)`: a built-in function applied to its arguments."""
+
+    function: Ident
+    args: tuple[Expr, ...]
+    span: Span
+
+
+class ArithOp(StrEnum):
+    ADD = "+"
+    SUB = "-"
+    MUL = "*"
+    DIV = "/"
+
+
+@dataclass(frozen=True, slots=True)
+class Arithmetic:
+    """`left + right` and the other arithmetic operators (on numbers, texts, dates, times,
+    durations: the checker says which mix is allowed)."""
+
+    op: ArithOp
+    left: Expr
+    right: Expr
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Negative:
+    """`-operand` (a minus before a number literal is folded into the literal)."""
+
+    operand: Expr
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Formatted:
+    """`value as FORMAT`: the value's text in a named format (`total as money`)."""
+
+    value: Expr
+    format: Ident
     span: Span
 
 
@@ -225,10 +321,17 @@ Expr = (
     | NumberLit
     | BoolLit
     | DurationLit
+    | MomentLit
+    | Clock
     | ListLit
+    | RecordLit
     | Name
     | FieldAccess
     | IndexAccess
+    | FunctionCall
+    | Arithmetic
+    | Negative
+    | Formatted
     | Compare
     | Logic
     | Not
@@ -298,7 +401,8 @@ class Collect:
     labels: tuple[Ident, ...]
     var: Ident
     type: TypeExpr
-    options: ListLit | None
+    # A list literal, or any list-valued expression evaluated when the step runs.
+    options: Expr | None
     prompt: Expr
     reprompt: Expr | None
     attempts: NumberLit | None

@@ -31,6 +31,8 @@ class Phase(Enum):
     ASSIGNMENT = "Definite assignment (E04xx)"
     TYPES = "Types (E05xx)"
     CALL_RULES = "Secrets and call rules (E06xx)"
+    TESTS = "Tests (E07xx)"
+    LIBRARIES = "Libraries (E08xx)"
     WARNINGS = "Warnings (W01xx)"
 
 
@@ -100,6 +102,12 @@ TEMPLATE_NOT_PLAIN = _code(
 PYTHON_WITHOUT_MODULE = _code(
     "E0016", Phase.SYNTAX, Severity.ERROR, "python function without its module"
 )
+INVALID_MOMENT = _code("E0017", Phase.SYNTAX, Severity.ERROR, "date or time that does not exist")
+CALENDAR_DURATION = _code("E0018", Phase.SYNTAX, Severity.ERROR, "duration in months or years")
+TYPE_AFTER_AS = _code("E0019", Phase.SYNTAX, Severity.ERROR, "type after 'as' on a value")
+DUPLICATE_RECORD_FIELD = _code(
+    "E0020", Phase.SYNTAX, Severity.ERROR, "record field written twice"
+)
 
 # Names
 
@@ -123,6 +131,8 @@ PYTHON_FUNCTION_NOT_FOUND = _code(
 PYTHON_SOURCE_UNPARSABLE = _code(
     "E0117", Phase.NAMES, Severity.ERROR, "python module that does not parse"
 )
+UNKNOWN_FUNCTION = _code("E0118", Phase.NAMES, Severity.ERROR, "unknown function")
+UNKNOWN_FORMAT = _code("E0119", Phase.NAMES, Severity.ERROR, "unknown format")
 
 # Structure
 
@@ -187,6 +197,18 @@ PYTHON_PARAMETERS_DIFFER = _code(
 PYTHON_ANNOTATION_CONTRADICTS = _code(
     "E0531", Phase.TYPES, Severity.ERROR, "python annotation contradicting the declaration"
 )
+CANNOT_COMBINE = _code(
+    "E0540", Phase.TYPES, Severity.ERROR, "arithmetic on values it cannot combine"
+)
+PART_OF_A_DAY_ON_A_DATE = _code(
+    "E0541", Phase.TYPES, Severity.ERROR, "part of a day added to a date"
+)
+FUNCTION_ARGUMENTS = _code(
+    "E0542", Phase.TYPES, Severity.ERROR, "function arguments that do not fit"
+)
+FORMAT_DOES_NOT_FIT = _code(
+    "E0543", Phase.TYPES, Severity.ERROR, "format that does not fit the value"
+)
 
 # Call_Rules
 
@@ -200,6 +222,53 @@ OUTCOME_DURING_CALL = _code(
     "E0605", Phase.CALL_RULES, Severity.ERROR, "call.outcome during the call"
 )
 
+# Tests (.flowtest files: compiler/testing)
+
+TEST_SYNTAX = _code("E0701", Phase.TESTS, Severity.ERROR, "malformed test line")
+TEST_FILE_NOT_FOUND = _code("E0702", Phase.TESTS, Severity.ERROR, "tested file not found")
+TEST_SUBJECT_NOT_FOUND = _code(
+    "E0703", Phase.TESTS, Severity.ERROR, "tested flow or action not found"
+)
+TEST_UNKNOWN_INPUT = _code("E0704", Phase.TESTS, Severity.ERROR, "unknown input in a test")
+TEST_MISSING_INPUT = _code("E0705", Phase.TESTS, Severity.ERROR, "missing input in a test")
+STUB_WITHOUT_REQUEST = _code(
+    "E0706", Phase.TESTS, Severity.ERROR, "stub for a request that does not exist"
+)
+STUB_BODY_MISMATCH = _code(
+    "E0707", Phase.TESTS, Severity.ERROR, "stub body not matching expect"
+)
+STUB_WITHOUT_CODE = _code(
+    "E0708", Phase.TESTS, Severity.ERROR, "stub for a code step that does not exist"
+)
+TEST_UNKNOWN_OUTPUT = _code("E0709", Phase.TESTS, Severity.ERROR, "unknown output in a test")
+
+# Libraries (action libraries: compiler/library, and the loader's package imports)
+
+DRAFT_IMPORTED = _code(
+    "E0801", Phase.LIBRARIES, Severity.ERROR, "draft action imported from outside its library"
+)
+LIBRARY_PROJECT = _code(
+    "E0802", Phase.LIBRARIES, Severity.ERROR, "library project without a name or version"
+)
+VERSION_TOO_SMALL = _code(
+    "E0803", Phase.LIBRARIES, Severity.ERROR, "version too small for the changes"
+)
+NOTHING_TO_PUBLISH = _code("E0804", Phase.LIBRARIES, Severity.ERROR, "no action to publish")
+META_INCOMPLETE = _code("E0810", Phase.LIBRARIES, Severity.ERROR, "marketplace meta incomplete")
+ICON_NOT_IN_SET = _code("E0811", Phase.LIBRARIES, Severity.ERROR, "icon not in the icon set")
+DESCRIPTION_TOO_SHORT = _code(
+    "E0812", Phase.LIBRARIES, Severity.ERROR, "description too short"
+)
+FIELD_WITHOUT_LABEL = _code(
+    "E0813", Phase.LIBRARIES, Severity.ERROR, "configurable input without a label"
+)
+SECRET_HARD_CODED = _code("E0814", Phase.LIBRARIES, Severity.ERROR, "secret written in the source")
+URL_HARD_CODED = _code("E0815", Phase.LIBRARIES, Severity.ERROR, "URL that re-users cannot set")
+ACTION_UNTESTED = _code("E0816", Phase.LIBRARIES, Severity.ERROR, "action without tests")
+ACTION_TEST_FAILED = _code(
+    "E0817", Phase.LIBRARIES, Severity.ERROR, "action test that does not pass"
+)
+
 # Warnings
 
 UNREACHABLE_STEP = _code("W0101", Phase.WARNINGS, Severity.WARNING, "unreachable step")
@@ -207,3 +276,6 @@ OUTPUT_NEVER_TAKEN = _code("W0102", Phase.WARNINGS, Severity.WARNING, "output ne
 LABEL_NEVER_USED = _code("W0103", Phase.WARNINGS, Severity.WARNING, "label never used")
 LOOP_WITHOUT_TURN = _code("W0104", Phase.WARNINGS, Severity.WARNING, "loop without a caller turn")
 IMPORT_NEVER_USED = _code("W0105", Phase.WARNINGS, Severity.WARNING, "import never used")
+NEVER_AN_OPTION = _code(
+    "W0110", Phase.WARNINGS, Severity.WARNING, "compared with a text that is not an option"
+)

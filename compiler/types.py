@@ -14,7 +14,9 @@ Relations (documented in docs/diagnostics.md, "Types"):
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from datetime import date
 
 from flowc_runtime.values import ASSIGNABLE_TO_TEXT, ValueType
 from flowc_runtime.values import COLLECTABLE as COLLECTABLE_TYPES
@@ -79,7 +81,7 @@ PHONE = Scalar(ValueType.PHONE.value)
 EMAIL = Scalar(ValueType.EMAIL.value)
 SECRET = Scalar(ValueType.SECRET.value)
 JSON = Scalar(ValueType.JSON.value)
-# Only literals have this type; it appears in `timeout` clauses, never in variables.
+# A length of time (`2 h`, `7 days`, `now - call.started_at`), held as milliseconds.
 DURATION = Scalar("duration")
 
 _TEXT_LIKE = frozenset(Scalar(name.value) for name in ASSIGNABLE_TO_TEXT)
@@ -163,6 +165,80 @@ def join(left: Type, right: Type) -> Type | None:
     return None
 
 
+MOMENTS = frozenset({DATE, TIME, DATETIME})
+_TEXT_CONCATENATED = frozenset({TEXT, PHONE, EMAIL})
+
+
+def can_order(left: Type, right: Type) -> bool:
+    """Whether `<`, `<=`, `>`, `>=` can compare the two: values of one ordered kind, or a
+    date with a datetime (compared with the datetime's day)."""
+    if {left, right} == {DATE, DATETIME}:
+        return True
+    return is_ordered(left) and is_ordered(right) and comparable(left, right)
+
+
+def arithmetic(op: str, left: Type, right: Type) -> Type | None:
+    """The type of `left op right` (op is + - * /), or None when it means nothing.
+
+    Numbers compute; texts (`+` only) join; durations add, subtract, scale by a number
+    and divide (by a number: a duration; by a duration: how many times it fits); a
+    date, time or datetime moves by a duration, and two of one kind differ by one. A
+    json side stands for whichever operand makes sense there (checked when it runs).
+    """
+    if JSON in (left, right):
+        other = right if left == JSON else left
+        if other == JSON:
+            return JSON
+        candidates = (other, DURATION, NUMBER)
+        found = (
+            _arithmetic(op, c, other) if left == JSON else _arithmetic(op, other, c)
+            for c in candidates
+        )
+        return next((t for t in found if t is not None), None)
+    return _arithmetic(op, left, right)
+
+
+def _arithmetic(op: str, left: Type, right: Type) -> Type | None:
+    if left == NUMBER and right == NUMBER:
+        return NUMBER
+    if op == "+" and SECRET in (left, right) and {left, right} <= _TEXT_CONCATENATED | {SECRET}:
+        return SECRET  # a secret joined to a text is still a secret
+    if op == "+" and left in _TEXT_CONCATENATED and right in _TEXT_CONCATENATED:
+        return TEXT
+    if op in "+-" and left == right == DURATION:
+        return DURATION
+    if op in "+-" and left in MOMENTS and right == DURATION:
+        return left
+    if op == "+" and left == DURATION and right in MOMENTS:
+        return right
+    if op == "-" and left == right and left in MOMENTS:
+        return DURATION
+    if op == "*" and {left, right} == {DURATION, NUMBER}:
+        return DURATION
+    if op == "/" and left == DURATION and right in (NUMBER, DURATION):
+        return DURATION if right == NUMBER else NUMBER
+    return None
+
+
+def negated(operand: Type) -> Type | None:
+    """The type of `-operand`: numbers and durations only."""
+    return operand if operand in (NUMBER, DURATION, JSON) else None
+
+
+# The formats of `VALUE as FORMAT` (docs/language.md, "Formats"), each with the types it fits.
+FORMATS: dict[str, frozenset[Type]] = {
+    "money": frozenset({NUMBER}),
+    "ordinal": frozenset({NUMBER}),
+    "words": frozenset({NUMBER}),
+    "number": frozenset({NUMBER}),
+    "digits": frozenset({NUMBER, TEXT, PHONE}),
+    "date": frozenset({DATE, DATETIME}),
+    "time": frozenset({TIME, DATETIME}),
+    "datetime": frozenset({DATETIME}),
+    "duration": frozenset({DURATION}),
+}
+
+
 def holds_secret(t: Type) -> bool:
     """Whether a value of this type is, or contains, a secret."""
     if t == SECRET:
@@ -174,3 +250,48 @@ def holds_secret(t: Type) -> bool:
     if isinstance(t, RunResult):
         return any(holds_secret(r) for _, r in t.outputs)
     return False
+
+
+# The written forms of date and time literals (grammar/flow.lark: DATE, TIME, DATETIME).
+_MOMENT_FORMS = {
+    "date": re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}"),
+    "time": re.compile(r"[0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?"),
+    "datetime": re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?"),
+}
+
+
+def iso_moment(written: str, kind: str) -> str:
+    """The ISO text the runtime keeps for a literal of a date, time or datetime written in
+    its form (`9:30` is "09:30"); a ValueError saying what is wrong for one that does not
+    exist (`2030-02-30`, `25:00`)."""
+    if kind == "date":
+        return date.fromisoformat(written).isoformat()
+    if kind == "time":
+        return _iso_time(written)
+    day, _, moment = written.partition("T")
+    return f"{date.fromisoformat(day).isoformat()}T{_iso_time(moment)}"
+
+
+def _iso_time(written: str) -> str:
+    hour, minute, *second = (int(part) for part in written.split(":"))
+    if hour > 23:
+        raise ValueError("hour must be in 0..23")
+    if minute > 59:
+        raise ValueError("minute must be in 0..59")
+    if second and second[0] > 59:
+        raise ValueError("second must be in 0..59")
+    return f"{hour:02d}:{minute:02d}" + (f":{second[0]:02d}" if second else "")
+
+
+def moment_literal(text: str, t: Type) -> str | None:
+    """The literal to write for a text that holds a date, time or datetime of type `t`
+    ("17:00" for a time is `17:00`); None when it holds none."""
+    if not isinstance(t, Scalar) or t not in MOMENTS:
+        return None
+    written = text.strip()
+    if not _MOMENT_FORMS[t.name].fullmatch(written):
+        return None
+    try:
+        return iso_moment(written, t.name)
+    except ValueError:
+        return None

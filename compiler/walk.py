@@ -22,13 +22,24 @@ def children(expr: ast.Expr) -> tuple[ast.Expr, ...]:
             return tuple(part.expr for part in expr.parts if isinstance(part, ast.TemplatePart))
         case ast.ListLit():
             return expr.items
-        case ast.FieldAccess() | ast.IndexAccess():
+        case ast.RecordLit():
+            return tuple(item.value for item in expr.fields)
+        case ast.FieldAccess():
             return (expr.target,)
-        case ast.Compare() | ast.Logic() | ast.Fallback():
+        case ast.IndexAccess():
+            return (expr.target, expr.index)
+        case ast.FunctionCall():
+            return expr.args
+        case ast.Compare() | ast.Logic() | ast.Fallback() | ast.Arithmetic():
             return (expr.left, expr.right)
-        case ast.Not():
+        case ast.Not() | ast.Negative():
             return (expr.operand,)
-        case ast.NumberLit() | ast.BoolLit() | ast.DurationLit() | ast.Name() | ast.EnvRef():
+        case ast.Formatted():
+            return (expr.value,)
+        case (
+            ast.NumberLit() | ast.BoolLit() | ast.DurationLit() | ast.MomentLit() | ast.Clock()
+            | ast.Name() | ast.EnvRef()
+        ):  # fmt: skip
             return ()
 
 

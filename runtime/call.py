@@ -13,9 +13,11 @@ out, False for `no_answer`/`error`. The reason is in the event log.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import tzinfo
 from typing import TypeVar
 
 from . import ops
@@ -37,6 +39,7 @@ from .events import (
     TransferFailed,
     VariableSet,
 )
+from .formats import Formats, formats_of
 from .ops import Shape
 from .program import Frame, Step, Vars
 from .services import (
@@ -107,6 +110,36 @@ class Call:
     def started_at(self) -> str:
         return self.info.started_at
 
+    def today(self) -> str:
+        """`today`: the date in the call's time zone, from the runtime's clock."""
+        return ops.iso(self.services.clock().date())
+
+    def now(self) -> str:
+        """`now`: the date and time in the call's time zone (wall-clock, to the second)."""
+        return ops.iso(self.services.clock().replace(tzinfo=None, microsecond=0))
+
+    def zone(self) -> tzinfo | None:
+        """The call's time zone: the zone of its clock."""
+        return self.services.clock().tzinfo
+
+    @functools.cached_property
+    def formats(self) -> Formats:
+        """How this call says values: FLOWC_LOCALE and FLOWC_CURRENCY, read as `env()` reads
+        (services_from_env refuses bad ones before any call starts)."""
+        try:
+            env = self.services.env
+            return formats_of(env("FLOWC_LOCALE"), env("FLOWC_CURRENCY"))
+        except ValueError as exc:
+            raise ops.FlowFault(str(exc)) from None
+
+    def spoken(self, value: JSON, shape: Shape) -> str:
+        """A value in a spoken text, by its type's rule (runtime/formats.py)."""
+        return self.formats.spoken(value, shape)
+
+    def formatted(self, value: JSON, name: str) -> str:
+        """`value as FORMAT`."""
+        return self.formats.formatted(value, name)
+
     def env(self, name: str, type_name: Shape = ValueType.TEXT) -> JSON:
         """`env("NAME") as TYPE`: the value as that type; None when the variable is not set."""
         value = self.services.env(name)
@@ -150,6 +183,11 @@ class Call:
         attempt. If the channel has no turn yet (`AwaitingCaller`), the attempt
         is remembered so a resumed call listens again without repeating itself.
         """
+        if question.options is not None and not question.options:
+            # Options computed when the step runs (`in slots.times`) and none came: there
+            # is nothing the caller could choose, so the step takes its no_answer path.
+            self.log.emit(NoAnswer(name, 0))
+            return False
         attempt = self.pending_attempt or 1
         already_prompted = self.pending_attempt is not None
         self.pending_attempt = None
@@ -192,7 +230,7 @@ class Call:
         if heard is None or not heard.strip():
             return None
         return self.services.understanding.understand(
-            question.type_name, heard, question.options, self.services.clock()
+            question.type_name, heard, question.options, self.services.clock(), question.day_part
         )
 
     async def transfer(self, to: str, say: str | None) -> bool:
@@ -238,6 +276,7 @@ class Call:
                 request, reason, result.status, result.duration_ms, result.attempts
             )
             return False
+        body = result.body if expect is None else ops.with_moments(result.body, expect, self.zone())
         self.log.emit(
             RequestAnswered(
                 request.method,
@@ -247,7 +286,7 @@ class Call:
                 result.attempts,
             )
         )
-        self.set(v, name, result.body)
+        self.set(v, name, body)
         return True
 
     def _request_failed(

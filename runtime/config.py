@@ -6,6 +6,10 @@
 - The outbox keeps messages in memory; FLOWC_OUTBOX_FILE also appends them
   to a JSON-lines file.
 - The clock reads the time in FLOWC_TIMEZONE, else in the machine's zone.
+- Values are said in FLOWC_LOCALE (default en_US), money in FLOWC_CURRENCY (default
+  USD): runtime/formats.py; the understanding reads figures and dates in that locale
+  too, phone numbers in FLOWC_DEFAULT_REGION's (or FLOWC_DEFAULT_COUNTRY_CODE's)
+  numbering plan, and FLOWC_UNDERSTANDING=semantic adds the offline sentence model.
 
 A value that cannot be used (a port that is not a number, half a Twilio
 account) is a `ConfigError` naming the variable, raised before any call starts.
@@ -22,9 +26,11 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .formats import formats_of
 from .http import HttpxClient
 from .messaging import Outbox, SmtpMailer, TwilioSms
-from .services import Services
+from .semantic import SemanticUnavailable, SemanticUnderstanding
+from .services import Services, Understanding
 from .understanding import RuleBasedUnderstanding
 
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
@@ -42,20 +48,50 @@ def services_from_env(environ: Mapping[str, str] = os.environ) -> Services:
     outbox = Outbox(_outbox_path(environ))
     mailer = _smtp_mailer(environ)
     sms = _twilio_sms(environ)
-    country = _setting(environ, "FLOWC_DEFAULT_COUNTRY_CODE") or "1"
-    if not re.fullmatch(r"[1-9][0-9]{0,2}", country):
-        raise ConfigError(
-            f"FLOWC_DEFAULT_COUNTRY_CODE must be a country calling code of 1 to 3 digits "
-            f"without '+' (such as 1 or 44), not {country!r}"
-        )
+    try:
+        # Checked here, before any call starts; each call reads them as `env()` reads.
+        formats_of(_setting(environ, "FLOWC_LOCALE"), _setting(environ, "FLOWC_CURRENCY"))
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
     return Services(
         http=HttpxClient(),
         mailer=mailer or outbox,
         sms=sms or outbox,
-        understanding=RuleBasedUnderstanding(default_country_code=country),
+        understanding=_understanding(environ),
         clock=_clock(environ),
         env=environ.get,
     )
+
+
+def _understanding(environ: Mapping[str, str]) -> Understanding:
+    """The rules, with the settings that tune them; FLOWC_UNDERSTANDING=semantic puts
+    the offline sentence model (the `semantic` extra) behind them for options."""
+    country = _setting(environ, "FLOWC_DEFAULT_COUNTRY_CODE")
+    if country is not None and not re.fullmatch(r"[1-9][0-9]{0,2}", country):
+        raise ConfigError(
+            f"FLOWC_DEFAULT_COUNTRY_CODE must be a country calling code of 1 to 3 digits "
+            f"without '+' (such as 1 or 44), not {country!r}"
+        )
+    region = _setting(environ, "FLOWC_DEFAULT_REGION")
+    kind = (_setting(environ, "FLOWC_UNDERSTANDING") or "rules").lower()
+    if kind not in ("rules", "semantic"):
+        raise ConfigError(f"FLOWC_UNDERSTANDING must be rules or semantic, not {kind!r}")
+    try:
+        rules = RuleBasedUnderstanding(
+            country if region is None else None,
+            default_region=region,
+            locale=_setting(environ, "FLOWC_LOCALE") or "en_US",
+        )
+    except ValueError as exc:
+        # libphonenumber knows no region of that calling code, or no such region.
+        setting = "FLOWC_DEFAULT_REGION" if region is not None else "FLOWC_DEFAULT_COUNTRY_CODE"
+        raise ConfigError(f"{setting}: {exc}") from None
+    if kind == "rules":
+        return rules
+    try:
+        return SemanticUnderstanding(rules)
+    except SemanticUnavailable as exc:
+        raise ConfigError(f"FLOWC_UNDERSTANDING=semantic: {exc}") from None
 
 
 async def close_services(services: Services) -> None:

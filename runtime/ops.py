@@ -19,8 +19,8 @@ import json
 import math
 import re
 from collections.abc import Awaitable
-from datetime import date, datetime, time
-from typing import Any, TypeAlias, TypeVar
+from datetime import date, datetime, time, timedelta, tzinfo
+from typing import Any, TypeAlias, TypeGuard, TypeVar
 
 from .services import JSON
 from .values import TEXT_LIKE, ValueType
@@ -42,17 +42,187 @@ class FlowFault(Exception):
 
 
 def field(value: JSON, name: str) -> JSON:
-    """`value.name`: the field of a record, or None when it has none."""
+    """`value.name`: the field of a record, or None when it has none; of a list, the
+    field of every item (`r.slots.start` of a list of records is a list)."""
     if isinstance(value, dict):
         return value.get(name)
+    if isinstance(value, list):
+        return [field(item, name) for item in value]
     return None
 
 
-def index(value: JSON, position: int) -> JSON:
+def index(value: JSON, position: JSON) -> JSON:
     """`value[position]`: an item of a list, or None when out of range."""
-    if isinstance(value, list) and -len(value) <= position < len(value):
-        return value[position]
+    if not is_number(position) or position != int(position):
+        raise FlowFault(f"an index is a whole number, not {describe(position)}")
+    at = int(position)
+    if isinstance(value, list) and -len(value) <= at < len(value):
+        return value[at]
     return None
+
+
+def length(value: JSON) -> int:
+    """`len(value)`: the items of a list, the characters of a text."""
+    if isinstance(value, list | str):
+        return len(value)
+    raise FlowFault(f"len() counts the items of a list or a text, not of {describe(value)}")
+
+
+def options(value: JSON) -> list[str]:
+    """The options of a `collect ... in EXPR`, computed when the step runs: each item's text."""
+    if not isinstance(value, list):
+        raise FlowFault(f"the options of a collect are a list, not {describe(value)}")
+    return [render(item) for item in value]
+
+
+# --------------------------------------------------------------------------
+# Arithmetic (numbers, texts, durations in milliseconds)
+
+
+def add(left: JSON, right: JSON) -> JSON:
+    """`left + right`: numbers add, texts join."""
+    if isinstance(left, str) and isinstance(right, str):
+        return left + right
+    return _number_result(_operand(left, "+", right) + _operand(right, "+", left))
+
+
+def sub(left: JSON, right: JSON) -> JSON:
+    return _number_result(_operand(left, "-", right) - _operand(right, "-", left))
+
+
+def mul(left: JSON, right: JSON) -> JSON:
+    return _number_result(_operand(left, "*", right) * _operand(right, "*", left))
+
+
+def div(left: JSON, right: JSON) -> JSON:
+    dividend, divisor = _operand(left, "/", right), _operand(right, "/", left)
+    if divisor == 0:
+        raise FlowFault(f"division by zero: {describe(left)} / {describe(right)}")
+    quotient = dividend / divisor
+    # 6 / 3 is 2, as 6 and 3 are: a whole quotient of whole numbers stays whole.
+    exact = isinstance(dividend, int) and isinstance(divisor, int) and quotient.is_integer()
+    return int(quotient) if exact else _number_result(quotient)
+
+
+def negative(value: JSON) -> JSON:
+    """`-value`."""
+    if not is_number(value):
+        raise FlowFault(f"cannot negate {describe(value)}")
+    return -value
+
+
+def _operand(value: JSON, symbol: str, other: JSON) -> int | float:
+    if not is_number(value):
+        raise FlowFault(f"cannot compute {describe(value)} {symbol} {describe(other)}")
+    return value
+
+
+def _number_result(value: int | float) -> int | float:
+    if isinstance(value, float) and not math.isfinite(value):
+        raise FlowFault(f"the result {value!r} is not a number a flow can hold")
+    return value
+
+
+# --------------------------------------------------------------------------
+# Dates and times: ISO text ("2030-03-14", "17:00", "2030-03-14T17:00"), read as values
+# for each operation. A datetime is wall-clock time in the call's zone; an offset
+# written with one ("+01:00", an API's "Z") is dropped with it.
+
+DAY_MILLISECONDS = 86_400_000
+Moment = date | time | datetime
+
+
+def moment(value: JSON, kind: str) -> Moment:
+    """A date, time or datetime read from its ISO text; a FlowFault when it is none."""
+    if isinstance(value, str):
+        try:
+            if kind == ValueType.DATE:
+                return date.fromisoformat(value)
+            if kind == ValueType.TIME:
+                # An hour of one digit ("9:30") is read as the flow writes it, as "09:30".
+                padded = "0" + value if value[1:2] == ":" else value
+                return time.fromisoformat(padded).replace(tzinfo=None)
+            if kind == ValueType.DATETIME:
+                return datetime.fromisoformat(value).replace(tzinfo=None)
+        except ValueError:
+            pass
+    raise FlowFault(f"{describe(value)} is not a {kind} (ISO text, such as {_EXAMPLES[kind]})")
+
+
+_EXAMPLES: dict[str, str] = {
+    ValueType.DATE: "2030-03-14",
+    ValueType.TIME: "17:00",
+    ValueType.DATETIME: "2030-03-14T17:00",
+}
+
+
+def iso(value: Moment) -> str:
+    """A date, time or datetime as the ISO text the runtime keeps: minutes, and seconds
+    only when there are some (finer parts are dropped)."""
+    if isinstance(value, datetime):
+        return f"{value.date().isoformat()}T{iso(value.time())}"
+    if isinstance(value, time):
+        return value.isoformat(timespec="seconds" if value.second else "minutes")
+    return value.isoformat()
+
+
+def later(value: JSON, duration: JSON, kind: str) -> str:
+    """`value + duration` for a date, time or datetime. A date moves by whole days; a
+    time goes round the clock (23:30 + 1 h is 00:30)."""
+    milliseconds = _milliseconds(duration)
+    start = moment(value, kind)
+    if isinstance(start, datetime):
+        try:
+            return iso(start + timedelta(milliseconds=milliseconds))
+        except OverflowError:
+            raise FlowFault(f"{value} moved by {duration} ms is out of the calendar") from None
+    if isinstance(start, time):
+        since_midnight = (start.hour * 3600 + start.minute * 60 + start.second) * 1000
+        wrapped = int(since_midnight + milliseconds) % DAY_MILLISECONDS // 1000
+        return iso(time(wrapped // 3600, wrapped // 60 % 60, wrapped % 60))
+    if milliseconds % DAY_MILLISECONDS:
+        raise FlowFault(
+            f"a date moves by whole days, not by {milliseconds / 3_600_000:g} hours ({value})"
+        )
+    try:
+        return iso(start + timedelta(days=milliseconds // DAY_MILLISECONDS))
+    except OverflowError:
+        raise FlowFault(f"{value} moved by {duration} ms is out of the calendar") from None
+
+
+def earlier(value: JSON, duration: JSON, kind: str) -> str:
+    """`value - duration`."""
+    return later(value, -_milliseconds(duration), kind)
+
+
+def between(left: JSON, right: JSON, kind: str) -> int:
+    """`left - right` for two dates, times or datetimes: the duration between, in ms."""
+    difference = _on_a_line(moment(left, kind)) - _on_a_line(moment(right, kind))
+    return int(difference / timedelta(milliseconds=1))
+
+
+def _on_a_line(value: Moment) -> datetime:
+    """A moment as a point of one time line: a date at its midnight, a time on one day."""
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, time):
+        return datetime.combine(date.min, value)
+    return datetime.combine(value, time())
+
+
+def moment_part(value: JSON, part: str) -> str | None:
+    """`.date` or `.time` of a datetime; None for an undefined one."""
+    if value is None:
+        return None
+    whole = moment(value, ValueType.DATETIME)
+    assert isinstance(whole, datetime)
+    return iso(whole.date() if part == "date" else whole.time())
+
+
+def _milliseconds(duration: JSON) -> int | float:
+    if not is_number(duration):
+        raise FlowFault(f"a duration is a number of milliseconds, not {describe(duration)}")
+    return duration
 
 
 # --------------------------------------------------------------------------
@@ -77,12 +247,18 @@ def fallback(value: JSON, alternative: JSON) -> JSON:
     return alternative if is_empty(value) else value
 
 
-def _is_number(value: JSON) -> bool:
+def is_number(value: JSON) -> TypeGuard[int | float]:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def eq(left: JSON, right: JSON) -> bool:
-    """JSON equality: `true` is not `1`, and `1` equals `1.0`."""
+def eq(left: JSON, right: JSON, kind: str | None = None) -> bool:
+    """JSON equality: `true` is not `1`, and `1` equals `1.0`. Two dates or times (`kind`)
+    are equal as values ("17:00" is "17:00:00"); one that is not ISO text, as text."""
+    if kind is not None and isinstance(left, str) and isinstance(right, str):
+        try:
+            return moment(left, kind) == moment(right, kind)
+        except FlowFault:
+            return left == right
     if isinstance(left, bool) != isinstance(right, bool):
         return False
     if isinstance(left, list) and isinstance(right, list):
@@ -92,37 +268,40 @@ def eq(left: JSON, right: JSON) -> bool:
     return left == right
 
 
-def ne(left: JSON, right: JSON) -> bool:
-    return not eq(left, right)
+def ne(left: JSON, right: JSON, kind: str | None = None) -> bool:
+    return not eq(left, right, kind)
 
 
-def _ordered(left: JSON, right: JSON, symbol: str) -> tuple[float | str, float | str]:
-    if _is_number(left) and _is_number(right):
-        return float(left), float(right)  # type: ignore[arg-type]
+def _ordered(left: JSON, right: JSON, symbol: str, kind: str | None) -> tuple[Any, Any]:
+    """The two sides as values that order: numbers, dates or times (`kind`), or texts."""
+    if kind is not None:
+        # By value, never by text: "9:30" is before "17:00", and 6 PM after 5:00 PM.
+        return moment(left, kind), moment(right, kind)
+    if is_number(left) and is_number(right):
+        return float(left), float(right)
     if isinstance(left, str) and isinstance(right, str):
-        # dates, times and datetimes are ISO text, which orders chronologically
         return left, right
     raise FlowFault(f"cannot compare {describe(left)} {symbol} {describe(right)}")
 
 
-def lt(left: JSON, right: JSON) -> bool:
-    a, b = _ordered(left, right, "<")
-    return a < b  # type: ignore[operator]
+def lt(left: JSON, right: JSON, kind: str | None = None) -> bool:
+    a, b = _ordered(left, right, "<", kind)
+    return bool(a < b)
 
 
-def le(left: JSON, right: JSON) -> bool:
-    a, b = _ordered(left, right, "<=")
-    return a <= b  # type: ignore[operator]
+def le(left: JSON, right: JSON, kind: str | None = None) -> bool:
+    a, b = _ordered(left, right, "<=", kind)
+    return bool(a <= b)
 
 
-def gt(left: JSON, right: JSON) -> bool:
-    a, b = _ordered(left, right, ">")
-    return a > b  # type: ignore[operator]
+def gt(left: JSON, right: JSON, kind: str | None = None) -> bool:
+    a, b = _ordered(left, right, ">", kind)
+    return bool(a > b)
 
 
-def ge(left: JSON, right: JSON) -> bool:
-    a, b = _ordered(left, right, ">=")
-    return a >= b  # type: ignore[operator]
+def ge(left: JSON, right: JSON, kind: str | None = None) -> bool:
+    a, b = _ordered(left, right, ">=", kind)
+    return bool(a >= b)
 
 
 def contains(item: JSON, collection: JSON) -> bool:
@@ -181,45 +360,6 @@ def _render_float(value: float) -> str:
 def text(*parts: JSON) -> str:
     """A string with templates: literal parts and `{{ }}` values, concatenated."""
     return "".join(render(part) for part in parts)
-
-
-MONTHS = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)  # fmt: skip
-WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-
-
-def spoken(value: JSON, type_name: str) -> str:
-    """A date, time or datetime as a person says it; anything else as `render` does.
-
-    Values are the ISO text the runtime keeps ("2030-03-14", "14:30",
-    "2030-03-14T14:00"); the words are English and do not depend on the locale.
-    """
-    if isinstance(value, str):
-        try:
-            if type_name == ValueType.DATE:
-                return _spoken_date(date.fromisoformat(value))
-            if type_name == ValueType.TIME:
-                return _spoken_time(time.fromisoformat(value))
-            if type_name == ValueType.DATETIME:
-                moment = datetime.fromisoformat(value)
-                return f"{_spoken_date(moment.date())} at {_spoken_time(moment.time())}"
-        except ValueError:
-            pass  # not ISO text after all (a json value, an API's own format): say it as it is
-    return render(value)
-
-
-def _spoken_date(day: date) -> str:
-    return f"{WEEKDAYS[day.weekday()]}, {MONTHS[day.month - 1]} {day.day}, {day.year}"
-
-
-def _spoken_time(moment: time) -> str:
-    hour = moment.hour % 12 or 12
-    minutes = f":{moment.minute:02d}" if moment.minute else ""
-    if moment.hour == 12 and not moment.minute:
-        return "noon"
-    return f"{hour}{minutes} {'AM' if moment.hour < 12 else 'PM'}"
 
 
 # --------------------------------------------------------------------------
@@ -341,15 +481,50 @@ def shape_mismatch(value: JSON, shape: Shape, path: str = "body") -> str | None:
 def _scalar_mismatch(value: JSON, type_name: str, path: str) -> str | None:
     if type_name == ValueType.JSON:
         return None
+    if type_name in _EXAMPLES:
+        # A date or time is ISO text that names one: "5:00 PM" would order as text.
+        try:
+            moment(value, type_name)
+        except FlowFault:
+            return f"{path} should be {_KIND_WORDS[type_name]}, got {describe(value)}"
+        return None
     if type_name in TEXT_LIKE:
         ok = isinstance(value, str)
     elif type_name == ValueType.NUMBER:
-        ok = _is_number(value)
+        ok = is_number(value)
     elif type_name == ValueType.BOOL:
         ok = isinstance(value, bool)
     else:
         return f"{path} has the unknown type '{type_name}'"
     return None if ok else f"{path} should be {type_name}, got {describe(value)}"
+
+
+_KIND_WORDS: dict[str, str] = {
+    ValueType.DATE: "a date (ISO text such as 2030-03-14)",
+    ValueType.TIME: "a time (ISO text such as 17:00)",
+    ValueType.DATETIME: "a datetime (ISO text such as 2030-03-14T17:00)",
+}
+
+
+def with_moments(value: JSON, shape: Shape, zone: tzinfo | None) -> JSON:
+    """A value that has `shape` (shape_mismatch found nothing) with its dates and times in
+    the runtime's own ISO text: "17:00:00" is "17:00", and a datetime with an offset
+    ("2030-03-14T21:00:00Z") is the wall-clock time of the call's `zone`."""
+    if isinstance(shape, list) and isinstance(value, list):
+        return [with_moments(item, shape[0], zone) for item in value]
+    if isinstance(shape, dict) and isinstance(value, dict):
+        return {
+            name: with_moments(item, shape[name], zone) if name in shape else item
+            for name, item in value.items()
+        }
+    if not (isinstance(shape, str) and shape in _EXAMPLES and isinstance(value, str)):
+        return value
+    if shape == ValueType.DATETIME:
+        written = datetime.fromisoformat(value)
+        if written.tzinfo is not None and zone is not None:
+            written = written.astimezone(zone)
+        return iso(written.replace(tzinfo=None))
+    return iso(moment(value, shape))
 
 
 # --------------------------------------------------------------------------
@@ -363,9 +538,9 @@ def as_text(value: JSON) -> str:
 
 
 def as_number(value: JSON) -> float:
-    if not _is_number(value):
+    if not is_number(value):
         raise FlowFault(f"expected a number, got {describe(value)}")
-    return value  # type: ignore[return-value]
+    return value
 
 
 def as_bool(value: JSON) -> bool:

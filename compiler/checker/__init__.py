@@ -24,7 +24,7 @@ from ..graph import Body, BodyKind, bodies_of, build_graph
 from ..loader import Program
 from ..resolve import ActionRef, Resolution, resolve_program
 from ..steps import Asks, assigned_variable, kind_of
-from .assignment import check_assignment
+from .assignment import NOTHING_KNOWN, WhenCallEnds, check_assignment
 from .body import BodyChecker
 from .meta import check_meta
 from .model import BodyModel, ByNode, Model, Variable, VariableKind
@@ -87,21 +87,24 @@ class _Analyzer:
             meta = group[0].owner.meta
             if meta is not None:
                 self.diagnostics += check_meta(meta)
+            # A flow's `after call` sees the flow's variables, holding a value or not
+            # as the flow left them wherever the call can end.
             inherited: Mapping[str, Variable] = {}
+            left = NOTHING_KNOWN
             for body in group:
-                variables = self._check_body(
-                    module, body, inherited, label_owner, variable_owner
+                inherited, left = self._check_body(
+                    module, body, inherited, left, label_owner, variable_owner
                 )
-                inherited = variables
 
     def _check_body(
         self,
         module: ast.Module,
         body: Body,
         inherited: Mapping[str, Variable],
+        left: WhenCallEnds,
         label_owner: Callable[[str, Body], Body | None],
         variable_owner: Callable[[str, Body], Body | None],
-    ) -> Mapping[str, Variable]:
+    ) -> tuple[Mapping[str, Variable], WhenCallEnds]:
         resolution = self.resolution
         graph, found = build_graph(
             body, self._run_outputs, lambda name: label_owner(name, body)
@@ -121,9 +124,10 @@ class _Analyzer:
         for code, decl in checker.python_calls.items():
             self.python_calls.record(code, decl)
         self.diagnostics += check_paths(graph, reachable_steps(graph), self._waits)
-        self.diagnostics += check_assignment(graph, facts)
+        unassigned, when_call_ends = check_assignment(graph, facts, left)
+        self.diagnostics += unassigned
         self.bodies.record(body.node, BodyModel(body, graph, facts.variables, facts.types))
-        return facts.variables
+        return facts.variables, when_call_ends
 
     def _run_outputs(self, run: ast.Run) -> tuple[ast.Output, ...] | None:
         ref = self.run_actions.get(run)

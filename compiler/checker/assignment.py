@@ -13,6 +13,14 @@ Each edge adds (gen) and removes (kill) facts:
 
 When a use lacks its fact, the explanation walks back along edges lacking it
 to the first jump or handler on the way, which the message names.
+
+A flow's `after call` block starts with the facts that hold wherever the call
+can end: before every step where the caller can hang up or the call can be
+ended or handed on (a step that waits on the caller or a service, a `run`,
+whose action may), and at the end of the flow. So a variable the flow assigns
+before anything can interrupt it (`set` as the very first step) holds a value
+there; one a `collect` assigns does not, as the caller can hang up at its
+question.
 """
 
 from __future__ import annotations
@@ -25,7 +33,7 @@ from .. import ast, codes
 from .. import types as ty
 from ..diagnostics import Diagnostic, Note, error
 from ..graph import Edge, EdgeKind, FlowGraph
-from ..steps import assigned_variable, kind_of
+from ..steps import Waits, assigned_variable, kind_of
 from .body import BodyFacts
 from .expressions import Use
 from .model import Variable
@@ -39,16 +47,73 @@ class _Facts:
     all_bits: int
 
 
-def check_assignment(graph: FlowGraph, body: BodyFacts) -> list[Diagnostic]:
+@dataclass(frozen=True, slots=True)
+class WhenCallEnds:
+    """What holds a value however the call ends: the facts an `after call` starts with."""
+
+    variables: frozenset[str]
+    # (variable, field) of a `run`'s result: `book.meeting_link`.
+    fields: frozenset[tuple[str, str]]
+    # For each variable that may have no value: the first step where the call can end
+    # before it is assigned (None: only by falling off the end of the flow).
+    ends_without: Mapping[str, ast.Step | None]
+
+
+NOTHING_KNOWN = WhenCallEnds(frozenset(), frozenset(), {})
+
+
+def check_assignment(
+    graph: FlowGraph, body: BodyFacts, start: WhenCallEnds = NOTHING_KNOWN
+) -> tuple[list[Diagnostic], WhenCallEnds]:
+    """The body's reads of variables that may have no value, and what holds a value
+    wherever the call can end in it (for the `after call` of a flow). `start` is what
+    holds when the body begins: nothing, or for `after call` what the flow left."""
     facts = _number_facts(body.assigned, body.variables)
     transfer = {
         id(edge): _gen_kill(graph.body.steps[edge.source], edge, facts)
         for edges in graph.successors
         for edge in edges
     }
-    incoming = _solve(graph, facts, transfer)
-    reporter = _Reporter(graph, facts, body, incoming, transfer)
-    return reporter.report(body.uses, body.handler_uses)
+    incoming = _solve(graph, facts, transfer, _bits_of(start, facts))
+    reporter = _Reporter(graph, facts, body, incoming, transfer, start)
+    diagnostics = reporter.report(body.uses, body.handler_uses)
+    return diagnostics, _when_call_ends(graph, facts, incoming, reporter.reached)
+
+
+def _bits_of(known: WhenCallEnds, facts: _Facts) -> int:
+    bits = 0
+    for name in known.variables:
+        bits |= facts.variable_bit.get(name, 0)
+    for pair in known.fields:
+        bits |= facts.field_bit.get(pair, 0)
+    return bits
+
+
+def _call_can_end_at(step: ast.Step) -> bool:
+    """Whether the caller can hang up, or the call end, while the step runs."""
+    return kind_of(step).waits is not Waits.NOTHING or isinstance(step, ast.Run)
+
+
+def _when_call_ends(
+    graph: FlowGraph, facts: _Facts, incoming: Sequence[int], reached: Sequence[bool]
+) -> WhenCallEnds:
+    known = incoming[graph.end]
+    ends_without: dict[str, ast.Step | None] = {}
+    for index, step in enumerate(graph.body.steps):
+        if not (reached[index] and _call_can_end_at(step)):
+            continue
+        known &= incoming[index]
+        for name, bit in facts.variable_bit.items():
+            if not incoming[index] & bit:
+                ends_without.setdefault(name, step)
+    for name, bit in facts.variable_bit.items():
+        if not known & bit:
+            ends_without.setdefault(name, None)
+    return WhenCallEnds(
+        frozenset(name for name, bit in facts.variable_bit.items() if known & bit),
+        frozenset(pair for pair, bit in facts.field_bit.items() if known & bit),
+        ends_without,
+    )
 
 
 def _number_facts(assigned: Sequence[str], variables: Mapping[str, Variable]) -> _Facts:
@@ -92,16 +157,16 @@ def _output_taken(name: str, edge: Edge, facts: _Facts) -> tuple[int, int]:
 
 
 def _solve(
-    graph: FlowGraph, facts: _Facts, transfer: Mapping[int, tuple[int, int]]
+    graph: FlowGraph, facts: _Facts, transfer: Mapping[int, tuple[int, int]], start: int
 ) -> list[int]:
     """incoming[i]: the facts true on every path from the start to step i.
 
     Everything starts at "all facts" (the neutral element of the intersection),
-    except the start, which has none; unreachable steps keep "all" and so never
-    narrow their successors.
+    except the start, which has only `start`; unreachable steps keep "all" and so
+    never narrow their successors.
     """
     incoming = [facts.all_bits] * (graph.end + 1)
-    incoming[0] = 0
+    incoming[0] = start
     queue = deque(range(graph.end))
     queued = [True] * graph.end + [False]
     while queue:
@@ -129,11 +194,13 @@ class _Reporter:
         body: BodyFacts,
         incoming: list[int],
         transfer: Mapping[int, tuple[int, int]],
+        start: WhenCallEnds,
     ) -> None:
         self.graph = graph
         self.facts = facts
         self.variables = body.variables
         self.inherited = body.inherited
+        self.start = start
         self.incoming = incoming
         self.transfer = transfer
         self.predecessors = graph.predecessors()
@@ -242,9 +309,17 @@ class _Reporter:
                 help=f"assign '{name}' on that path too, or give a fallback: "
                 f"`{_fallback_example(use)}`",
             )
+        notes = [declared]
         if name in self.inherited:
-            message = (f"'{name}' may not be assigned when 'after call' runs: the call can "
-                       f"end (or the caller hang up) before it is")
+            message = f"'{name}' may not be assigned when 'after call' runs: "
+            ends_at = self.start.ends_without.get(name)
+            if ends_at is None:
+                message += "the call can end before it is"
+            else:
+                step_kind = kind_of(ends_at).keyword
+                message += (f"the call can end at the '{step_kind}' at line "
+                            f"{ends_at.span.line}, before it is")
+                notes.append(Note(_how_the_call_ends_at(ends_at), ends_at.span))
         else:
             message = f"'{name}' is used before it is assigned on the way here from the start " \
                 f"of {self.graph.body.describe()}"
@@ -252,7 +327,7 @@ class _Reporter:
             codes.NOT_DEFINITELY_ASSIGNED,
             use.span,
             message,
-            notes=[declared],
+            notes=notes,
             help=f"give a fallback: `{_fallback_example(use)}`",
         )
 
@@ -277,6 +352,16 @@ class _Reporter:
             help=f"use it only on the {which} path, or give a fallback: "
             f"`{_fallback_example(use)}`",
         )
+
+
+def _how_the_call_ends_at(step: ast.Step) -> str:
+    if isinstance(step, ast.End):
+        return "the call ends here"
+    if isinstance(step, ast.Transfer):
+        return "the call is handed on here"
+    if isinstance(step, ast.Run):
+        return "the call can end inside the action this runs"
+    return "the caller can hang up here"
 
 
 def _describe(edge: Edge, graph: FlowGraph) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import assert_never
 
 from .. import ast, codes
@@ -22,7 +22,7 @@ from ..graph import Body, BodyKind, Destination, Leave
 from ..resolve import ActionRef, ModuleScope, Symbol
 from ..source import Span
 from ..steps import kind_of, targets_of
-from .expressions import ExpressionTyper, Use, article, names_read
+from .expressions import ExpressionTyper, Use, article, moment_fix, names_read
 from .model import ByNode, Variable, VariableKind
 
 
@@ -174,7 +174,8 @@ class BodyChecker:
             # Typed when its value is checked; until then a use of it reads as json.
             self.expressions.pending_sets.add(variable.name)
         else:
-            self._declare(variable, assigns.type_rule(step, self), assigns.kind)
+            choices = _written_options(step) if isinstance(step, ast.Collect) else None
+            self._declare(variable, assigns.type_rule(step, self), assigns.kind, choices=choices)
 
     def run_result(self, run: ast.Run) -> ty.Type:
         """The type of a `run`'s variable: the fields of whichever output it leaves through."""
@@ -221,15 +222,27 @@ class BodyChecker:
         return rename_fix(code.function.span, code.function.name, function, functions)
 
     def _declare(
-        self, var: ast.Ident, new: ty.Type, kind: VariableKind, value: ast.Expr | None = None
+        self,
+        var: ast.Ident,
+        new: ty.Type,
+        kind: VariableKind,
+        value: ast.Expr | None = None,
+        choices: tuple[str, ...] | None = None,
     ) -> None:
         """Give a variable its type, or check a later assignment (`value`: what a `set`
-        assigns, so that `set p = "+15551230000"` fits a phone like any phone literal)."""
+        assigns, so that `set p = "+15551230000"` fits a phone like any phone literal;
+        `choices`: the texts a `collect` can give it)."""
         name = var.name
         existing = self.variables.get(name)
         if existing is None:
-            self.variables[name] = Variable(name, new, kind, var.span)
-        elif not (
+            self.variables[name] = Variable(name, new, kind, var.span, choices)
+            return
+        if existing.choices is not None:
+            # Each further assignment may give it other values: all its collects' options.
+            merged = (tuple(dict.fromkeys((*existing.choices, *choices)))
+                      if choices is not None else None)
+            self.variables[name] = replace(existing, choices=merged)
+        if not (
             self._fits(value, new, existing.type)
             if value is not None
             else ty.is_assignable(new, existing.type)
@@ -350,11 +363,22 @@ class BodyChecker:
                         help=f"write `collect {step.var.name}: text in [...]`",
                     )
                 )
-            for item in step.options.items:
-                self._expect_spoken(item, ty.TEXT, "an option of a collect", "collect")
+            self._check_options(step.options)
         self._spoken(step.prompt, "collect")
         if step.reprompt is not None:
             self._spoken(step.reprompt, "collect")
+
+    def _check_options(self, options: ast.Expr) -> None:
+        """Each written option is a text; options from an expression are a list of texts."""
+        if isinstance(options, ast.ListLit):
+            for item in options.items:
+                self._expect_spoken(item, ty.TEXT, "an option of a collect", "collect")
+            return
+        found = self.expressions.type_of(options)
+        if self._reveals_secret(options, "collect"):
+            return
+        if found != ty.JSON and not ty.is_assignable(found, ty.ListOf(ty.TEXT)):
+            self._mismatch(options, found, ty.ListOf(ty.TEXT), "the options of a collect")
 
     def _check_request(self, step: ast.Request) -> None:
         self._check_counts(step.retries, 0, "retries", step.timeout)
@@ -373,7 +397,7 @@ class BodyChecker:
             )
         for entry in (*step.headers, *step.query, *(step.body or ())):
             self._check_key(entry.key)
-            self.expressions.type_of(entry.value)
+            self.expressions.type_of_data(entry.value)
 
     def _check_key(self, key: ast.StringLit) -> None:
         for part in key.parts:
@@ -524,6 +548,7 @@ class BodyChecker:
                 expr.span,
                 f"{what} must be {article(expected)}, but this is {article(actual)}",
                 help=_conversion_help(expr, actual, expected),
+                fixes=literal[1] if (literal := moment_fix(expr, expected)) else (),
             )
         )
 
@@ -593,6 +618,9 @@ _WHERE = {
 
 
 def _conversion_help(expr: ast.Expr, actual: ty.Type, expected: ty.Type) -> str | None:
+    literal = moment_fix(expr, expected)
+    if literal is not None:  # `input closes: time = "17:00"`
+        return literal[0]
     if isinstance(expr, ast.EnvRef) and expr.as_type is None and isinstance(expected, ty.Scalar):
         # A bare env() is a secret by default; the author most likely meant a plain value.
         shown = ty.display(expected)
@@ -607,6 +635,8 @@ def _conversion_help(expr: ast.Expr, actual: ty.Type, expected: ty.Type) -> str 
         return "write a phone number, e.g. \"+15551230000\", or use a phone variable"
     if expected == ty.EMAIL:
         return "write an address, e.g. \"desk@example.com\", or use an email variable"
+    if expected == ty.ListOf(ty.TEXT):
+        return 'write the options, `in ["a", "b"]`, or name a list of texts'
     return None
 
 
@@ -672,3 +702,14 @@ def _mistyped_arg(
         help=_conversion_help(arg.value, actual, param.type),
     )
 
+
+
+def _written_options(collect: ast.Collect) -> tuple[str, ...] | None:
+    """The texts a `collect` can give its variable: its options, when they are written as
+    plain texts (`in ["pizza", "pasta"]`); None when they come from an expression."""
+    options = collect.options
+    if not isinstance(options, ast.ListLit):
+        return None
+    texts = [item.plain_text for item in options.items
+             if isinstance(item, ast.StringLit) and item.is_plain]
+    return tuple(texts) if len(texts) == len(options.items) else None

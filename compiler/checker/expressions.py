@@ -10,12 +10,24 @@ handler) it belongs to, for the definite-assignment analysis.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import TypedDict
 
 from .. import ast, codes
 from .. import types as ty
-from ..diagnostics import Diagnostic, Note, did_you_mean, error, rename_fix
+from ..diagnostics import (
+    Applicability,
+    Diagnostic,
+    Edit,
+    Fix,
+    Note,
+    did_you_mean,
+    error,
+    rename_fix,
+    warning,
+)
 from ..graph import Body, BodyKind
 from ..source import Span
 from ..walk import walk
@@ -66,10 +78,23 @@ class ExpressionTyper:
         # Paths read before the `set` of their variable was typed (see `settle`).
         self._deferred: list[ast.Name | ast.FieldAccess | ast.IndexAccess] = []
         self._reported_names: set[str] = set()
+        # Typing a request's header, query or body value: sent as itself, so the two
+        # sides of a `??` may differ (`"dob": birthday ?? ""`).
+        self._sent_as_data = False
 
     @property
     def in_after_call(self) -> bool:
         return self.body.kind is BodyKind.AFTER_CALL
+
+    def type_of_data(self, expr: ast.Expr) -> ty.Type:
+        """The type of a value a request sends (a header, query or body entry)."""
+        # Only the `??` chain at the top of the value is sent as it is: what is inside
+        # (a comparison, a template) is checked as anywhere else.
+        self._sent_as_data = isinstance(expr, ast.Fallback)
+        try:
+            return self.type_of(expr)
+        finally:
+            self._sent_as_data = False
 
     def secret_spans(self, expr: ast.Expr) -> list[Span]:
         """Where an expression already typed holds a secret: each template of a string that
@@ -127,8 +152,22 @@ class ExpressionTyper:
                 return ty.BOOL
             case ast.DurationLit():
                 return ty.DURATION
+            case ast.MomentLit():
+                return ty.Scalar(expr.kind.value)
+            case ast.Clock():
+                return ty.Scalar(expr.word.kind.value)
             case ast.ListLit():
                 return self._list(expr, guarded)
+            case ast.RecordLit():
+                return self._record(expr, guarded)
+            case ast.FunctionCall():
+                return self._function_call(expr, guarded)
+            case ast.Arithmetic():
+                return self._arithmetic(expr, guarded)
+            case ast.Negative():
+                return self._negative(expr, guarded)
+            case ast.Formatted():
+                return self._formatted(expr, guarded)
             case ast.Name() | ast.FieldAccess() | ast.IndexAccess():
                 root = self._record_use(expr, guarded, in_template)
                 if root is not None and self._pending(root):
@@ -165,6 +204,10 @@ class ExpressionTyper:
             element = item_type if element is None else (ty.join(element, item_type) or ty.JSON)
         return ty.ListOf(element or ty.JSON)
 
+    def _record(self, expr: ast.RecordLit, guarded: bool) -> ty.Type:
+        typed = [(f.name.name, self.type_of(f.value, guarded=guarded)) for f in expr.fields]
+        return ty.Record(tuple(typed))
+
     def _bool_operand(self, expr: ast.Expr, op: str, guarded: bool) -> None:
         found = self.type_of(expr, guarded=guarded)
         if found not in (ty.BOOL, ty.JSON):
@@ -184,7 +227,11 @@ class ExpressionTyper:
         if op in (ast.CompareOp.EQ, ast.CompareOp.NE):
             if not ty.comparable(left, right):
                 self.diagnostics.append(_unrelated(expr, left, right))
+            self._compare_choice(expr.left, [expr.right], op)
+            self._compare_choice(expr.right, [expr.left], op)
         elif op is ast.CompareOp.IN:
+            if isinstance(expr.right, ast.ListLit):
+                self._compare_choice(expr.left, list(expr.right.items), op)
             if not _membership_ok(left, right):
                 self.diagnostics.append(
                     error(
@@ -194,34 +241,48 @@ class ExpressionTyper:
                         help="the right side of `in` is a list like `[\"a\", \"b\"]`",
                     )
                 )
-        elif not (ty.is_ordered(left) and ty.is_ordered(right) and ty.comparable(left, right)):
-            self.diagnostics.append(
-                error(
-                    codes.ORDERING_CANNOT_HOLD,
-                    expr.span,
-                    f"'{op.value}' cannot order {article(left)} and {article(right)}",
-                    help="order numbers, dates, times, datetimes or texts, each with its own kind",
-                )
-            )
+        elif not ty.can_order(left, right):
+            self.diagnostics.append(_unordered(expr, left, right))
         return ty.BOOL
 
+    def _compare_choice(
+        self, side: ast.Expr, texts: Sequence[ast.Expr], op: ast.CompareOp
+    ) -> None:
+        """Warn where a variable that holds one of its collect's options is compared with a
+        text that is none of them: `food == "Sushi"` is never true."""
+        variable = self.variables.get(side.ident.name) if isinstance(side, ast.Name) else None
+        if variable is None or variable.choices is None:
+            return
+        for text in texts:
+            if not (isinstance(text, ast.StringLit) and text.is_plain):
+                continue
+            if text.plain_text not in variable.choices:
+                self.diagnostics.append(_never_an_option(variable, text, op))
+
     def _fallback(self, expr: ast.Fallback, guarded: bool, in_template: bool) -> ty.Type:
+        sent_as_data = self._sent_as_data
+        self._sent_as_data = sent_as_data and isinstance(expr.left, ast.Fallback)
         left = self.type_of(expr.left, guarded=True, in_template=in_template)
+        self._sent_as_data = False
         # In `a ?? b ?? "none"` (read `(a ?? b) ?? "none"`) b is guarded by the outer `??`.
         right = self.type_of(expr.right, guarded=guarded, in_template=in_template)
+        self._sent_as_data = sent_as_data
         joined = ty.join(left, right)
         if joined is not None:
             return joined
-        if in_template:
-            # Both sides are rendered as text anyway: `{{score ?? "none"}}` is fine.
-            return ty.SECRET if ty.holds_secret(left) or ty.holds_secret(right) else ty.TEXT
+        if in_template or self._sent_as_data:
+            # Both sides are rendered as text anyway (`{{score ?? "none"}}`), or sent to an
+            # API as themselves, which the JSON of a body can hold (`birthday ?? ""`).
+            if ty.holds_secret(left) or ty.holds_secret(right):
+                return ty.SECRET
+            return ty.TEXT if in_template else ty.JSON
         self.diagnostics.append(
             error(
                 codes.FALLBACK_TYPE,
                 expr.span,
                 f"the two sides of '??' have different types: {ty.display(left)} and "
                 f"{ty.display(right)}",
-                help=f"make the fallback {article(left)}",
+                **_literal_help(expr.right, left, f"make the fallback {article(left)}"),
             )
         )
         return left
@@ -269,6 +330,7 @@ class ExpressionTyper:
             return None if base is None else self._field_type(expr, base)
         if isinstance(expr, ast.IndexAccess):
             base = self._part_type(expr.target)
+            self._index_position(expr.index)
             if base is None:
                 return None
             element = element_type(base)
@@ -337,20 +399,241 @@ class ExpressionTyper:
         found = member_type(base, name)
         if found is not None:
             return found
-        if isinstance(base, ty.Record | ty.RunResult):
-            names = base.field_names if isinstance(base, ty.RunResult) else [
-                n for n, _ in base.fields]
-            self.diagnostics.append(_unknown_field(expr, base, names))
+        # A list of records: the field of each element (member_type), so the element's fields.
+        record = base.element if isinstance(base, ty.ListOf) else base
+        if isinstance(record, ty.Record | ty.RunResult):
+            names = record.field_names if isinstance(record, ty.RunResult) else [
+                n for n, _ in record.fields]
+            self.diagnostics.append(_unknown_field(expr, record, names))
             return None
         self.diagnostics.append(
             error(
                 codes.FIELD_OF_SCALAR,
                 expr.field.span,
                 f"'{path_text(expr.target)}' is {article(base)}, which has no fields",
-                help=f"'.{name}' reads a field of a record (or of json)",
+                help="a datetime has only '.date' and '.time'" if base == ty.DATETIME
+                else f"'.{name}' reads a field of a record (or of json)",
             )
         )
         return None
+
+
+    # -- operators, functions, formats --------------------------------------------
+
+    def _arithmetic(self, expr: ast.Arithmetic, guarded: bool) -> ty.Type:
+        left = self.type_of(expr.left, guarded=guarded)
+        right = self.type_of(expr.right, guarded=guarded)
+        found = ty.arithmetic(expr.op.value, left, right)
+        if found is None:
+            self.diagnostics.append(_cannot_combine(expr, left, right))
+            return ty.JSON
+        if found == ty.DATE and ty.DURATION in (left, right):
+            self._whole_days(expr, expr.right if right == ty.DURATION else expr.left)
+        return found
+
+    def _whole_days(self, expr: ast.Arithmetic, duration: ast.Expr) -> None:
+        """A date moves by whole days; a literal of hours or minutes says the author meant a
+        datetime (a duration held in a variable is checked when the step runs)."""
+        literal = duration.operand if isinstance(duration, ast.Negative) else duration
+        if isinstance(literal, ast.DurationLit) and literal.milliseconds % _DAY_MS:
+            self.diagnostics.append(
+                error(
+                    codes.PART_OF_A_DAY_ON_A_DATE,
+                    literal.span,
+                    "a date moves by whole days, but this duration is part of a day",
+                    notes=[Note(f"'{expr.op.value}' here gives a date", expr.span)],
+                    help="to move by hours or minutes, start from a datetime: `now + 2 h`",
+                )
+            )
+
+    def _negative(self, expr: ast.Negative, guarded: bool) -> ty.Type:
+        operand = self.type_of(expr.operand, guarded=guarded)
+        found = ty.negated(operand)
+        if found is None:
+            self.diagnostics.append(
+                error(
+                    codes.CANNOT_COMBINE,
+                    expr.span,
+                    f"'-' cannot negate {article(operand)}",
+                    help="only numbers and durations have a negative",
+                )
+            )
+            return ty.JSON
+        return found
+
+    def _function_call(self, expr: ast.FunctionCall, guarded: bool) -> ty.Type:
+        args = [self.type_of(arg, guarded=guarded) for arg in expr.args]
+        name = expr.function.name
+        if name not in BUILTIN_FUNCTIONS:
+            suggestion = did_you_mean(name, BUILTIN_FUNCTIONS)
+            self.diagnostics.append(
+                error(
+                    codes.UNKNOWN_FUNCTION,
+                    expr.function.span,
+                    f"there is no function '{name}'",
+                    notes=[Note("the functions: " + ", ".join(BUILTIN_FUNCTIONS))],
+                    help=f"did you mean '{suggestion}'?" if suggestion
+                    else "compute it in a `code` step with a `python` function",
+                    fixes=rename_fix(expr.function.span, name, suggestion, BUILTIN_FUNCTIONS),
+                )
+            )
+            return ty.JSON
+        # `len` is the only built-in function: the length of a list or a text.
+        if len(args) != 1 or not _has_length(args[0]):
+            shown = ", ".join(article(t) for t in args) or "nothing"
+            self.diagnostics.append(
+                error(
+                    codes.FUNCTION_ARGUMENTS,
+                    expr.span,
+                    f"'len' takes one list or text, but this gives it {shown}",
+                    help="write len(items) for the number of items of a list, or of "
+                    "characters of a text",
+                )
+            )
+        return ty.NUMBER
+
+    def _formatted(self, expr: ast.Formatted, guarded: bool) -> ty.Type:
+        value = self.type_of(expr.value, guarded=guarded)
+        name = expr.format.name
+        fits = ty.FORMATS.get(name)
+        if fits is None:
+            if name:  # an empty name stands for a type the parser already refused
+                self.diagnostics.append(_unknown_format(expr.format, value))
+        elif value != ty.JSON and value not in fits:
+            fitting = [f for f, types in ty.FORMATS.items() if value in types]
+            self.diagnostics.append(
+                error(
+                    codes.FORMAT_DOES_NOT_FIT,
+                    expr.span,
+                    f"'as {name}' formats {_one_of(fits)}, but this is {article(value)}",
+                    help=f"for {article(value)}, write " + " or ".join(
+                        f"`as {f}`" for f in fitting) if fitting
+                    else f"{article(value)} is said as it is: leave out 'as {name}'",
+                )
+            )
+        # A format renders the value: the text of a secret stays secret.
+        return ty.SECRET if ty.holds_secret(value) else ty.TEXT
+
+    def _index_position(self, position: ast.Expr) -> None:
+        found = self.type_of(position)
+        if found not in (ty.NUMBER, ty.JSON):
+            self.diagnostics.append(
+                error(
+                    codes.VALUE_TYPE,
+                    position.span,
+                    f"an index must be a number, but this is {article(found)}",
+                    help="items are counted from 0: items[0] is the first",
+                )
+            )
+
+
+def _never_an_option(variable: Variable, text: ast.StringLit, op: ast.CompareOp) -> Diagnostic:
+    written = text.plain_text
+    options = variable.choices or ()
+    listed = " or ".join(json.dumps(option) for option in options)
+    outcome = {
+        ast.CompareOp.EQ: "this comparison is never true",
+        ast.CompareOp.NE: "this comparison is always true",
+    }.get(op, "this item of the list never matches")
+    by_lower = {option.lower(): option for option in options}
+    meant = by_lower.get(written.lower()) or did_you_mean(written, options)
+    fixes = (
+        (Fix(f"compare with {json.dumps(meant)}", (Edit(text.span, json.dumps(meant)),),
+             Applicability.MACHINE_APPLICABLE if meant.lower() == written.lower()
+             else Applicability.SUGGESTION),)
+        if meant is not None else ()
+    )
+    return warning(
+        codes.NEVER_AN_OPTION,
+        text.span,
+        f"'{variable.name}' is always one of its options ({listed}), never "
+        f"{json.dumps(written)}: {outcome}",
+        notes=[Note(f"'{variable.name}' gets its options here", variable.span)],
+        help=f"did you mean {json.dumps(meant)}?" if meant else
+        f"compare with one of the options, or add {json.dumps(written)} to them",
+        fixes=fixes,
+    )
+
+
+_DAY_MS = 86_400_000
+BUILTIN_FUNCTIONS = ("len",)
+
+
+def _has_length(t: ty.Type) -> bool:
+    return isinstance(t, ty.ListOf) or t == ty.JSON or ty.is_assignable(t, ty.TEXT)
+
+
+def _one_of(types: frozenset[ty.Type]) -> str:
+    shown = sorted(ty.display(t) for t in types)
+    return "a " + " or a ".join(shown) if len(shown) < 3 else "a " + ", a ".join(shown)
+
+
+def _unknown_format(written: ast.Ident, value: ty.Type) -> Diagnostic:
+    formats = list(ty.FORMATS)
+    suggestion = did_you_mean(written.name, formats)
+    fitting = [f for f, types in ty.FORMATS.items() if value in types]
+    return error(
+        codes.UNKNOWN_FORMAT,
+        written.span,
+        f"there is no format '{written.name}'",
+        notes=[Note("the formats: " + ", ".join(formats))],
+        help=f"did you mean '{suggestion}'?" if suggestion else (
+            f"for {article(value)}: " + ", ".join(fitting) if fitting else None),
+        fixes=rename_fix(written.span, written.name, suggestion, formats),
+    )
+
+
+_CANNOT_COMBINE_HELP = (
+    "'+ - * /' compute numbers; '+' joins texts; a date, time or datetime moves by a "
+    "duration (`today + 7 days`, `now - 2 h`), and two of one kind differ by a duration"
+)
+
+
+def _cannot_combine(expr: ast.Arithmetic, left: ty.Type, right: ty.Type) -> Diagnostic:
+    op = expr.op.value
+    help = _CANNOT_COMBINE_HELP
+    if op == "+" and ty.TEXT in (left, right) and ty.NUMBER in (left, right):
+        help = f"put the number in the text with a template: {_as_template(expr)}"
+    elif {left, right} & ty.MOMENTS and ty.NUMBER in (left, right):
+        help = "say the unit of the number: `+ 7 days`, `- 2 h`, `+ 30 minutes`"
+    elif {left, right} == {ty.DATE, ty.DATETIME}:
+        help = "take the datetime's day first: `moment.date`"
+    return error(
+        codes.CANNOT_COMBINE,
+        expr.span,
+        f"'{op}' cannot combine {article(left)} and {article(right)}",
+        help=help,
+    )
+
+
+def _as_template(expr: ast.Arithmetic) -> str:
+    """`"Room " + room` written as the template it means: `"Room {{room}}"`."""
+    parts = []
+    for side in (expr.left, expr.right):
+        if isinstance(side, ast.StringLit) and side.is_plain:
+            parts.append(side.plain_text.replace('"', '\\"'))
+        elif isinstance(side, ast.Name | ast.FieldAccess):
+            parts.append("{{" + path_text(side) + "}}")
+        else:
+            return '"... {{value}} ..."'
+    return '"' + "".join(parts) + '"'
+
+
+def moment_fix(expr: ast.Expr, wanted: ty.Type) -> tuple[str, tuple[Fix, ...]] | None:
+    """For a plain string that holds a date, time or datetime where one is wanted
+    (`t < "17:00"`), the help and the fix that write it as the literal (`17:00`)."""
+    if not (isinstance(expr, ast.StringLit) and expr.is_plain):
+        return None
+    literal = ty.moment_literal(expr.plain_text, wanted)
+    if literal is None:
+        return None
+    kind = ty.display(wanted)
+    fix = Fix(
+        f"write the {kind} literal {literal}",
+        (Edit(expr.span, literal),),
+        Applicability.MACHINE_APPLICABLE,
+    )
+    return f"a {kind} is written without quotes: {literal}", (fix,)
 
 
 def names_read(expr: ast.Expr) -> Iterator[ast.Name]:
@@ -366,7 +649,17 @@ def member_type(base: ty.Type, name: str) -> ty.Type | None:
         return ty.JSON
     if isinstance(base, ty.Record | ty.RunResult):
         return base.field(name)
+    if base == ty.DATETIME:
+        return DATETIME_PARTS.get(name)
+    if isinstance(base, ty.ListOf) and isinstance(base.element, ty.Record | ty.ListOf):
+        # The field of every element: `r.slots.start` of a list[{start: time}] is a list[time].
+        found = member_type(base.element, name)
+        return ty.ListOf(found) if found is not None else None
     return None
+
+
+# `.date` and `.time` of a datetime: its day, and its time of day.
+DATETIME_PARTS: dict[str, ty.Type] = {"date": ty.DATE, "time": ty.TIME}
 
 
 def element_type(base: ty.Type) -> ty.Type | None:
@@ -385,7 +678,9 @@ def path_text(expr: ast.Expr) -> str:
     if isinstance(expr, ast.FieldAccess):
         return f"{path_text(expr.target)}.{expr.field.name}"
     if isinstance(expr, ast.IndexAccess):
-        return f"{path_text(expr.target)}[{expr.index}]"
+        position = expr.index
+        shown = position.value if isinstance(position, ast.NumberLit) else path_text(position)
+        return f"{path_text(expr.target)}[{shown}]"
     return "this value"
 
 
@@ -413,8 +708,56 @@ def _unrelated(expr: ast.Compare, left: ty.Type, right: ty.Type) -> Diagnostic:
         expr.span,
         f"'{expr.op.value}' compares {article(left)} with {article(right)}: "
         "they can never be equal",
-        help="compare values of the same type",
+        **_sides_literal_help(expr, left, right, "compare values of the same type"),
     )
+
+
+def _unordered(expr: ast.Compare, left: ty.Type, right: ty.Type) -> Diagnostic:
+    return error(
+        codes.ORDERING_CANNOT_HOLD,
+        expr.span,
+        f"'{expr.op.value}' cannot order {article(left)} and {article(right)}",
+        **_sides_literal_help(
+            expr,
+            left,
+            right,
+            "order numbers, dates, times, datetimes, durations or texts, each with its own "
+            "kind (a date also with a datetime)",
+        ),
+    )
+
+
+class _Help(TypedDict):
+    help: str
+    fixes: tuple[Fix, ...]
+
+
+def _literal_help(written: ast.Expr, wanted: ty.Type, otherwise: str) -> _Help:
+    """The help of a diagnostic where `written` should have been of type `wanted`: when it
+    is a quoted date or time, to write it as a literal, with the fix that does."""
+    found = moment_fix(written, wanted)
+    if found is not None:
+        return {"help": found[0], "fixes": found[1]}
+    example = _MOMENT_EXAMPLES.get(wanted)
+    if example is not None:
+        otherwise += f", e.g. {example}"
+    return {"help": otherwise, "fixes": ()}
+
+
+def _sides_literal_help(
+    expr: ast.Compare, left: ty.Type, right: ty.Type, otherwise: str
+) -> _Help:
+    """`_literal_help` for a comparison: either side may be the quoted one."""
+    if left in ty.MOMENTS:
+        return _literal_help(expr.right, left, otherwise)
+    return _literal_help(expr.left, right, otherwise)
+
+
+_MOMENT_EXAMPLES: dict[ty.Type, str] = {
+    ty.DATE: "`2030-03-14` or `today`",
+    ty.TIME: "`17:00`",
+    ty.DATETIME: "`2030-03-14T17:00` or `now`",
+}
 
 
 def _unknown_field(

@@ -29,6 +29,9 @@ class Variable:
     kind: VariableKind
     # Where it is first declared or assigned (for "declared here" notes).
     span: Span
+    # The only texts it can hold, when every step assigning it is a `collect` whose
+    # options are written as texts (`in ["pizza", "pasta"]`); else None.
+    choices: tuple[str, ...] | None = None
 
 
 K = TypeVar("K")

@@ -20,36 +20,28 @@ pasting text into code; variables are dict keys, never Python names.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from flowc_runtime.values import TEXT_LIKE
 
 from .. import ast
+from .. import types as ty
 from ..checker.model import BodyModel, Model
 from ..graph import BodyKind, Edge, EdgeKind, Leave
 from ..loader import Program
 from ..source import Span
 from ..steps import EXIT, OnEvent, StepKind, Unhandled, Waits, kind_of
-from ..types import Scalar, Type
+from ..types import ListOf, Type
 from ..walk import module_expressions, walk
 from . import names
+from .expressions import ExpressionLowerer, env_type, shape
 from .ir import BodyIR, ImportIR, InputIR, ModuleIR, MoveIR, StepIR
 
-CALL_BUILTINS = frozenset({"caller", "callee", "id", "started_at", "outcome"})
-COMPARE_FUNCTIONS = {
-    ast.CompareOp.EQ: "ops.eq",
-    ast.CompareOp.NE: "ops.ne",
-    ast.CompareOp.LT: "ops.lt",
-    ast.CompareOp.LE: "ops.le",
-    ast.CompareOp.GT: "ops.gt",
-    ast.CompareOp.GE: "ops.ge",
-    ast.CompareOp.IN: "ops.contains",
-}
-BOOLEAN_EXPRS = (ast.Compare, ast.Logic, ast.Not, ast.BoolLit)
-SPOKEN_TYPES = frozenset({"date", "time", "datetime"})
+# The types said in words rather than as written: dates and times, durations, and lists
+# (each item as its type is said, joined as the locale joins a list).
+SPOKEN_TYPES = frozenset({ty.DATE, ty.TIME, ty.DATETIME, ty.DURATION})
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +82,7 @@ def secret_env_names(program: Program) -> tuple[str, ...]:
         for module in program.modules.values()
         for root in module_expressions(module)
         for expr in walk(root)
-        if isinstance(expr, ast.EnvRef) and _env_type(expr.as_type) == "secret"
+        if isinstance(expr, ast.EnvRef) and env_type(expr.as_type) == "secret"
     }
     return tuple(sorted(found))
 
@@ -165,8 +157,9 @@ class ModuleContext:
 
 def lower_action(context: ModuleContext, action: ast.Action) -> BodyIR:
     name = action.name.name
-    steps = BodyLowerer(context, context.model.bodies[action]).lower()
-    inputs = tuple(_lower_input(context, item) for item in action.inputs)
+    lowerer = BodyLowerer(context, context.model.bodies[action])
+    steps = lowerer.lower()
+    inputs = tuple(_lower_input(context, item, lowerer.exprs) for item in action.inputs)
     return BodyIR(
         name,
         names.body_constant(name, is_action=True),
@@ -196,8 +189,8 @@ def lower_flow(context: ModuleContext, flow: ast.Flow) -> BodyIR:
     )
 
 
-def _lower_input(context: ModuleContext, item: ast.Input) -> InputIR:
-    default = lower_expr(item.default) if item.default is not None else None
+def _lower_input(context: ModuleContext, item: ast.Input, exprs: ExpressionLowerer) -> InputIR:
+    default = exprs.lower(item.default) if item.default is not None else None
     secret = isinstance(item.type, ast.NamedType) and item.type.name == "secret"
     return InputIR(
         repr(item.name.name),
@@ -218,6 +211,7 @@ class BodyLowerer:
         self.body = model.body
         self.graph = model.graph
         self.types = model.types
+        self.exprs = ExpressionLowerer(model.types)
         self.exits: list[StepIR] = []
         self._exit_indexes: dict[object, int] = {}
 
@@ -241,9 +235,9 @@ class BodyLowerer:
     def speech(self, expr: ast.Expr) -> str:
         """Text for a person (said, or sent as a message): dates and times read naturally.
 
-        A template value whose type is date, time or datetime is rendered with
-        `ops.spoken` ("Thursday, March 14, 2030 at 2 PM"), everything else as
-        in any other text.
+        A template value whose type is a date, time, datetime or duration, or a list,
+        is rendered with `call.spoken` ("Thursday, March 14, 2030 at 2 PM", "5 PM,
+        6 PM, and 7 PM"), everything else as in any other text.
         """
         if isinstance(expr, ast.StringLit) and not expr.is_plain:
             parts = [
@@ -252,14 +246,14 @@ class BodyLowerer:
             ]
             return f"ops.text({', '.join(parts)})"
         if isinstance(expr, ast.StringLit):
-            return lower_expr(expr)
+            return self.exprs.lower(expr)
         return f"ops.text({self._spoken_value(expr)})"
 
     def _spoken_value(self, expr: ast.Expr) -> str:
         said = self._said_type(expr)
-        if isinstance(said, Scalar) and said.name in SPOKEN_TYPES:
-            return f"ops.spoken({lower_expr(expr)}, {said.name!r})"
-        return lower_expr(expr)
+        if said in SPOKEN_TYPES or isinstance(said, ListOf):
+            return f"call.spoken({self.exprs.lower(expr)}, {_said_shape(said)})"
+        return self.exprs.lower(expr)
 
     def _said_type(self, expr: ast.Expr) -> Type:
         """The type the checker gave the value a person hears; a fallback
@@ -302,7 +296,7 @@ class BodyLowerer:
         text = f"-> {self.context.source_text(target.span)}"
         if key not in self._exit_indexes:
             self._exit_indexes[key] = len(self.body.steps) + len(self.exits)
-            fields = {"output": repr(output), "fields": _arg_dict(target.args or ())}
+            fields = {"output": repr(output), "fields": self.exprs.args(target.args or ())}
             self.exits.append(_step_ir(EXIT, target.span.line, text, fields, {}))
         return MoveIR(str(self._exit_indexes[key]), text)
 
@@ -330,12 +324,12 @@ class BodyLowerer:
             case ast.Talk():
                 return self.make(index, step, text=self.speech(step.text))
             case ast.Collect():
-                question = _question(step, self.speech)
+                question = self._question(step)
                 return self.make(index, step, var=repr(step.var.name), question=question)
             case ast.Request():
                 expect = shape(step.expect) if step.expect is not None else "None"
                 return self.make(
-                    index, step, var=repr(step.var.name), request=_http_request(step),
+                    index, step, var=repr(step.var.name), request=_http_request(step, self.exprs),
                     expect=expect,
                 )
             case ast.Run():
@@ -343,28 +337,47 @@ class BodyLowerer:
             case ast.Code():
                 return self._code(index, step)
             case ast.Set():
-                return self.make(index, step, var=repr(step.var.name), value=lower_expr(step.value))
+                value = self.exprs.lower(step.value)
+                return self.make(index, step, var=repr(step.var.name), value=value)
             case ast.If():
-                return self.make(index, step, condition=condition(step.condition))
+                return self.make(index, step, condition=self.exprs.condition(step.condition))
             case ast.Jump():
                 return self.make(index, step)
             case ast.SendSms():
-                return self.make(index, step, to=textual(step.to), text=self.speech(step.text))
+                to = self.exprs.textual(step.to)
+                return self.make(index, step, to=to, text=self.speech(step.text))
             case ast.SendEmail():
                 return self.make(
-                    index, step, to=textual(step.to), subject=self.speech(step.subject),
+                    index, step, to=self.exprs.textual(step.to), subject=self.speech(step.subject),
                     body=self.speech(step.body),
                 )
             case ast.Transfer():
                 say = self.speech(step.say) if step.say is not None else "None"
-                return self.make(index, step, to=textual(step.to), say=say)
+                return self.make(index, step, to=self.exprs.textual(step.to), say=say)
             case ast.End():
                 text = self.speech(step.text) if step.text is not None else "None"
                 return self.make(index, step, text=text)
             case ast.Exit():
                 return self.make(
-                    index, step, output=repr(step.output.name), fields=_arg_dict(step.args)
+                    index, step, output=repr(step.output.name), fields=self.exprs.args(step.args)
                 )
+
+    def _question(self, step: ast.Collect) -> str:
+        type_name = step.type.name if isinstance(step.type, ast.NamedType) else "json"
+        parts = [repr(type_name), self.speech(step.prompt)]
+        if step.reprompt is not None:
+            parts.append(f"reprompt={self.speech(step.reprompt)}")
+        if isinstance(step.options, ast.ListLit):
+            options = ", ".join(self.exprs.textual(item) for item in step.options.items)
+            parts.append(f"options=[{options}]")
+        elif step.options is not None:
+            # A list computed when the step runs: each item as its text.
+            parts.append(f"options=ops.options({self.exprs.lower(step.options)})")
+        if step.attempts is not None:
+            parts.append(f"attempts={int(step.attempts.value)!r}")
+        if step.timeout is not None:
+            parts.append(f"timeout_seconds={step.timeout.milliseconds / 1000!r}")
+        return f"Question({', '.join(parts)})"
 
     def _run(self, index: int, step: ast.Run) -> StepIR:
         # The graph lists a run's edges in the order its action declares the outputs; the
@@ -377,12 +390,13 @@ class BodyLowerer:
             returns,
             action=self.context.action_reference(step),
             var=repr(step.var.name),
-            args=_arg_dict(step.args),
+            args=self.exprs.args(step.args),
         )
 
     def _code(self, index: int, step: ast.Code) -> StepIR:
         decl = self.context.model.python_calls.get(step)
-        invocation = _python_call(step, decl, self.context.python_aliases[step.module])
+        alias = self.context.python_aliases[step.module]
+        invocation = _python_call(step, decl, alias, self.exprs)
         return self.make(
             index,
             step,
@@ -435,33 +449,22 @@ def _unhandled(slot: OnEvent[Any], index: int) -> MoveIR:
             raise AssertionError(f"the checker let through a step with no {slot.event} path")
 
 
-def _arg_dict(args: Sequence[ast.Arg]) -> str:
-    return "{" + ", ".join(f"{arg.name.name!r}: {lower_expr(arg.value)}" for arg in args) + "}"
+def _said_shape(said: Type) -> str:
+    """The shape `call.spoken` says a value by: a scalar's type name, `[item]` for a list."""
+    if isinstance(said, ListOf):
+        return f"[{_said_shape(said.element)}]"
+    return repr(ty.display(said)) if said in SPOKEN_TYPES else repr("text")
 
 
-def _question(step: ast.Collect, speech: Callable[[ast.Expr], str]) -> str:
-    type_name = step.type.name if isinstance(step.type, ast.NamedType) else "json"
-    parts = [repr(type_name), speech(step.prompt)]
-    if step.reprompt is not None:
-        parts.append(f"reprompt={speech(step.reprompt)}")
-    if step.options is not None:
-        options = ", ".join(textual(item) for item in step.options.items)
-        parts.append(f"options=[{options}]")
-    if step.attempts is not None:
-        parts.append(f"attempts={int(step.attempts.value)!r}")
-    if step.timeout is not None:
-        parts.append(f"timeout_seconds={step.timeout.milliseconds / 1000!r}")
-    return f"Question({', '.join(parts)})"
-
-
-def _http_request(step: ast.Request) -> str:
+def _http_request(step: ast.Request, exprs: ExpressionLowerer) -> str:
+    textual = exprs.textual
     parts = [f"method={step.method.value!r}", f"url={textual(step.url)}"]
     if step.headers:
-        parts.append(f"headers={_text_entries(step.headers)}")
+        parts.append(f"headers={_text_entries(step.headers, exprs)}")
     if step.query:
-        parts.append(f"query={_text_entries(step.query)}")
+        parts.append(f"query={_text_entries(step.query, exprs)}")
     if step.body is not None:
-        body = ", ".join(f"{textual(e.key)}: {lower_expr(e.value)}" for e in step.body)
+        body = ", ".join(f"{textual(e.key)}: {exprs.lower(e.value)}" for e in step.body)
         parts.append(f"body={{{body}}}")
         parts.append("has_body=True")
     if step.timeout is not None:
@@ -471,11 +474,14 @@ def _http_request(step: ast.Request) -> str:
     return f"HttpRequest({', '.join(parts)})"
 
 
-def _text_entries(entries: Sequence[ast.Entry]) -> str:
-    return "{" + ", ".join(f"{textual(e.key)}: {textual(e.value)}" for e in entries) + "}"
+def _text_entries(entries: Sequence[ast.Entry], exprs: ExpressionLowerer) -> str:
+    pairs = (f"{exprs.textual(e.key)}: {exprs.textual(e.value)}" for e in entries)
+    return "{" + ", ".join(pairs) + "}"
 
 
-def _python_call(step: ast.Code, decl: ast.PythonDecl | None, alias: str) -> str:
+def _python_call(
+    step: ast.Code, decl: ast.PythonDecl | None, alias: str, exprs: ExpressionLowerer
+) -> str:
     function = step.function.name
     callee = (
         f"{alias}.{function}"
@@ -484,12 +490,12 @@ def _python_call(step: ast.Code, decl: ast.PythonDecl | None, alias: str) -> str
     )
     given = {arg.name.name: arg.value for arg in step.args}
     if decl is None:
-        arguments = [lower_expr(value) for value in given.values()]
+        arguments = [exprs.lower(value) for value in given.values()]
     else:
         # Positional, in the declared order: a parameter named like a Python
         # keyword (`class`) would not work as a keyword argument.
         arguments = [
-            converted(lower_expr(given[param.name.name]), param.type)
+            converted(exprs.lower(given[param.name.name]), param.type)
             for param in decl.params
             if param.name.name in given
         ]
@@ -526,103 +532,3 @@ def converted(code: str, type_expr: ast.TypeExpr) -> str:
             return f"ops.as_list({code})"
         case ast.RecordType():
             return f"ops.as_record({code})"
-
-
-def shape(type_expr: ast.TypeExpr) -> str:
-    """The run-time shape (ops.Shape) of a type, as Python source."""
-    match type_expr:
-        case ast.NamedType(name=name):
-            return repr(name)
-        case ast.ListType(element=element):
-            return f"[{shape(element)}]"
-        case ast.RecordType(fields=fields):
-            return "{" + ", ".join(f"{f.name.name!r}: {shape(f.type)}" for f in fields) + "}"
-
-
-# --------------------------------------------------------------------------
-# Expressions
-
-
-def textual(expr: ast.Expr) -> str:
-    """An expression whose value is used as text by a machine (a URL, a header, an address)."""
-    if isinstance(expr, ast.StringLit):
-        return lower_expr(expr)
-    return f"ops.render({lower_expr(expr)})"
-
-
-def condition(expr: ast.Expr) -> str:
-    """An expression used as a condition: a Python bool."""
-    if isinstance(expr, BOOLEAN_EXPRS):
-        return lower_expr(expr)
-    return f"ops.truthy({lower_expr(expr)})"
-
-
-def lower_expr(expr: ast.Expr) -> str:
-    """Python source for an expression; its value is JSON (`bool` for conditions)."""
-    match expr:
-        case ast.StringLit():
-            return _string(expr)
-        case ast.NumberLit(value=value):
-            return _number(value)
-        case ast.BoolLit(value=value):
-            return "True" if value else "False"
-        case ast.DurationLit(milliseconds=milliseconds):
-            return repr(milliseconds)
-        case ast.ListLit(items=items):
-            return "[" + ", ".join(lower_expr(item) for item in items) + "]"
-        case ast.Name(ident=ident):
-            return f"v.get({ident.name!r})"
-        case ast.FieldAccess(target=ast.Name(ident=ast.Ident(name="call")), field=field_name) if (
-            field_name.name in CALL_BUILTINS
-        ):
-            return f"call.{field_name.name}"
-        case ast.FieldAccess(target=target, field=field_name):
-            return f"ops.field({lower_expr(target)}, {field_name.name!r})"
-        case ast.IndexAccess(target=target, index=position):
-            return f"ops.index({lower_expr(target)}, {position!r})"
-        case ast.Compare(op=op, left=left, right=right):
-            return f"{COMPARE_FUNCTIONS[op]}({lower_expr(left)}, {lower_expr(right)})"
-        case ast.Logic(op=op, left=left, right=right):
-            return f"({condition(left)} {op.value} {condition(right)})"
-        case ast.Not(operand=operand):
-            return f"(not {condition(operand)})"
-        case ast.Fallback(left=left, right=right):
-            return f"ops.fallback({lower_expr(left)}, {lower_expr(right)})"
-        case ast.EnvRef(variable=variable, as_type=as_type):
-            return _env(variable, as_type)
-
-
-def _env_type(as_type: ast.TypeExpr | None) -> str:
-    """`env("NAME")` is a secret; `env("NAME") as TYPE` is read as that type."""
-    if as_type is None:
-        return "secret"
-    return as_type.name if isinstance(as_type, ast.NamedType) else "json"
-
-
-def _env(variable: str, as_type: ast.TypeExpr | None) -> str:
-    type_name = _env_type(as_type)
-    if type_name == "secret":
-        return f"call.env_secret({variable!r})"
-    if as_type is not None and not isinstance(as_type, ast.NamedType):
-        # A list is read from "a, b, c"; a record as JSON of its shape (ops.from_env).
-        return f"call.env({variable!r}, {shape(as_type)})"
-    if type_name == "text":
-        return f"call.env({variable!r})"
-    # Dates, times, phones and emails are checked for their written form.
-    return f"call.env({variable!r}, {type_name!r})"
-
-
-def _string(literal: ast.StringLit) -> str:
-    if literal.is_plain:
-        return repr(literal.plain_text)
-    parts = [
-        repr(part.text) if isinstance(part, ast.TextPart) else lower_expr(part.expr)
-        for part in literal.parts
-    ]
-    return f"ops.text({', '.join(parts)})"
-
-
-def _number(value: int | float) -> str:
-    if isinstance(value, float) and not math.isfinite(value):
-        return f"float({str(value)!r})"
-    return repr(value)

@@ -14,6 +14,7 @@ with the same builder, which keeps nothing of one reduction for the next.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +22,7 @@ from typing import Any
 from lark import Token
 
 from .. import ast
+from .. import types as ty
 from ..diagnostics import Diagnostic
 from ..source import Span
 from . import messages
@@ -158,10 +160,38 @@ class Builder:
         return ast.NumberLit(value, self._context.token_span(token))
 
     def DURATION(self, token: Token) -> ast.DurationLit:
-        text: str = token.value
-        digits = text.rstrip("ms")
-        milliseconds = int(digits) * {"ms": 1, "s": 1000, "m": 60_000}[text[len(digits) :]]
-        return ast.DurationLit(milliseconds, self._context.token_span(token))
+        span = self._context.token_span(token)
+        parts = _DURATION_PARTS.fullmatch(token.value)
+        assert parts is not None, "the lexer reads only a number and a unit"
+        digits, unit = parts.groups()
+        # A word unit may be plural (`7 days`); `ms` and `s` are units of their own.
+        milliseconds = _UNIT_MILLISECONDS.get(unit.removesuffix("s") if len(unit) > 2 else unit)
+        if milliseconds is None:
+            # Months and years have no fixed length: 1 month after January 31st is no day.
+            self._report(messages.calendar_duration(span, token.value, unit))
+            milliseconds = 0
+        return ast.DurationLit(int(digits) * milliseconds, span)
+
+    def DATE(self, token: Token) -> ast.MomentLit:
+        return self._moment(token, ast.MomentKind.DATE)
+
+    def TIME(self, token: Token) -> ast.MomentLit:
+        return self._moment(token, ast.MomentKind.TIME)
+
+    def DATETIME(self, token: Token) -> ast.MomentLit:
+        return self._moment(token, ast.MomentKind.DATETIME)
+
+    def _moment(self, token: Token, kind: ast.MomentKind) -> ast.MomentLit:
+        """A date or time literal as ISO text; one that names no real day or time is an error
+        (the lexer reads any digits of the right shape, so that this can say why)."""
+        span = self._context.token_span(token)
+        written: str = token.value
+        try:
+            iso = ty.iso_moment(written, kind.value)
+        except ValueError as exc:
+            self._report(messages.invalid_moment(span, written, kind.value, str(exc)))
+            iso = written
+        return ast.MomentLit(kind, iso, span)
 
     def STRING(self, token: Token) -> ast.StringLit:
         return self._strings.read(token)
@@ -448,11 +478,43 @@ class Builder:
         return ast.FieldAccess(target, name, self._cover(target, name))
 
     def index(
-        self, target: ast.Expr, _lsqb: Token, number: ast.NumberLit, rsqb: Token
+        self, target: ast.Expr, _lsqb: Token, position: ast.Expr, rsqb: Token
     ) -> ast.IndexAccess:
-        if not isinstance(number.value, int) or number.value < 0:
-            self._report(messages.bad_index(number))
-        return ast.IndexAccess(target, int(number.value), self._cover(target, rsqb))
+        # A literal position is checked here; a computed one when the step runs.
+        if isinstance(position, ast.NumberLit) and (
+            not isinstance(position.value, int) or position.value < 0
+        ):
+            self._report(messages.bad_index(position))
+        return ast.IndexAccess(target, position, self._cover(target, rsqb))
+
+    def arithmetic(self, left: ast.Expr, operator: Token, right: ast.Expr) -> ast.Arithmetic:
+        return ast.Arithmetic(
+            ast.ArithOp(operator.value), left, right, self._cover(left, right)
+        )
+
+    def negative(self, minus: Token, operand: ast.Expr) -> ast.Expr:
+        span = self._cover(minus, operand)
+        # `-1` is a number literal (NUMBER holds no sign, so that `a-1` is a subtraction).
+        if isinstance(operand, ast.NumberLit):
+            return ast.NumberLit(-operand.value, span)
+        return ast.Negative(operand, span)
+
+    def function_call(self, name: ast.Ident, _lpar: Token, *rest: Any) -> ast.FunctionCall:
+        *args, rpar = rest
+        return ast.FunctionCall(name, tuple(args), self._cover(name, rpar))
+
+    def conversion(
+        self, value: ast.Expr, _as: Token, target: ast.Ident | ast.TypeExpr
+    ) -> ast.EnvRef | ast.Formatted:
+        """`env("V") as TYPE` reads the variable as that type; `VALUE as NAME` formats it."""
+        if isinstance(value, ast.EnvRef) and value.as_type is None:
+            as_type = self.named_type(target) if isinstance(target, ast.Ident) else target
+            as_type = self.type(as_type)
+            return ast.EnvRef(value.variable, as_type, self._cover(value, as_type))
+        if not isinstance(target, ast.Ident):
+            self._report(messages.type_after_as(target.span))
+            return ast.Formatted(value, ast.Ident("", target.span), self._cover(value, target))
+        return ast.Formatted(value, target, self._cover(value, target))
 
     def true(self, keyword: Token) -> ast.BoolLit:
         return ast.BoolLit(True, self._span_of(keyword))
@@ -471,26 +533,40 @@ class Builder:
         name = self._plain(variable, "the name of an environment variable")
         return ast.EnvRef(name, None, self._cover(keyword, rpar))
 
-    def env_as(
-        self,
-        keyword: Token,
-        _lpar: Token,
-        variable: ast.StringLit,
-        _rpar: Token,
-        _as: Token,
-        as_type: ast.TypeExpr,
-    ) -> ast.EnvRef:
-        name = self._plain(variable, "the name of an environment variable")
-        as_type = self.type(as_type)
-        return ast.EnvRef(name, as_type, self._cover(keyword, as_type))
 
     def paren(self, lpar: Token, inner: ast.Expr, rpar: Token) -> ast.Expr:
         # The parentheses belong to the expression's span, so a caret shows them.
         return dataclasses.replace(inner, span=self._cover(lpar, rpar))
 
+    def today(self, keyword: Token) -> ast.Clock:
+        return ast.Clock(ast.ClockWord.TODAY, self._span_of(keyword))
+
+    def now(self, keyword: Token) -> ast.Clock:
+        return ast.Clock(ast.ClockWord.NOW, self._span_of(keyword))
+
     def list_lit(self, lsqb: Token, *body: Any) -> ast.ListLit:
         *items, closing = body
         return ast.ListLit(tuple(items), self._cover(lsqb, closing))
+
+    def record_lit(self, lbrace: Token, *body: Any) -> ast.RecordLit:
+        *fields, closing = body
+        seen: dict[str, ast.RecordField] = {}
+        for item in fields:
+            if item.name.name in seen:
+                self._report(messages.duplicate_record_field(item.name, seen[item.name.name]))
+            seen.setdefault(item.name.name, item)
+        return ast.RecordLit(tuple(fields), self._cover(lbrace, closing))
+
+    def record_field(self, name: ast.Ident, value: ast.Expr) -> ast.RecordField:
+        return ast.RecordField(name, value, self._cover(name, value))
+
+
+_DURATION_PARTS = re.compile(r"([0-9]+)[ \t]*([a-z]+)")
+_UNIT_MILLISECONDS = {
+    "ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000,
+    "second": 1000, "minute": 60_000, "hour": 3_600_000, "day": 86_400_000,
+    "week": 7 * 86_400_000,
+}  # fmt: skip
 
 
 class _Clauses:

@@ -84,6 +84,8 @@ def _describe(token: Token, in_template: bool) -> str:
         return f"the number {token.value}"
     if kind == "DURATION":
         return f"the duration {token.value}"
+    if kind in ("DATE", "TIME", "DATETIME"):
+        return f"the {kind.lower()} {token.value}"
     return f"'{token.value}'"
 
 
@@ -103,7 +105,10 @@ def hint(expected: set[str], token: Token, values: Sequence[Any], in_template: b
     if token.value == "=" and "CMP_OP" in expected:
         return "to compare, write '=='"
     if in_template and token.type in _NOT_IN_TEMPLATES:
-        return "a template holds a value (a path, a literal or '??'); compute it with 'set' first"
+        return (
+            "a template holds a value (a path, a literal, arithmetic, '??' or 'as FORMAT'); "
+            "compute it with 'set' first"
+        )
     if token.type in _COMPARISONS and _ends_with_comparison(values):
         return "comparisons do not chain; join them with 'and': a < b and b < c"
     if token.type in _MEMBERS:
@@ -136,17 +141,23 @@ def _ends_with_comparison(values: Sequence[Any]) -> bool:
 # What the parser expected, in words
 
 _EXPRESSION_STARTS = frozenset(
-    ["STRING", "NUMBER", "DURATION", "NAME", "TRUE", "FALSE", "CALL", "ENV", "NOT", "LPAR"]
-)
+    [
+        "STRING", "NUMBER", "DURATION", "DATE", "TIME", "DATETIME", "NAME", "TRUE", "FALSE",
+        "TODAY", "NOW", "CALL", "ENV", "NOT", "LPAR", "LSQB", "LBRACE", "MINUS",
+    ]
+)  # fmt: skip
 _EXPRESSION_MARKS = frozenset(["STRING", "NUMBER", "NAME", "LPAR"])
 # What may continue an expression: left out of a message when anything else fits.
-_CONTINUATION_LITERALS = frozenset([".", "[", "??", "and", "or", "in"])
+_CONTINUATION_LITERALS = frozenset([".", "[", "??", "and", "or", "in", "as", "+", "-", "*", "/"])
 _METHODS = frozenset(["GET", "POST", "PUT", "PATCH", "DELETE"])
 _NAMED = {
     "NAME": "a name",
     "STRING": "a string",
     "NUMBER": "a number",
-    "DURATION": "a duration (500ms, 5s, 2m)",
+    "DURATION": "a duration (500ms, 5s, 2m, 2 h, 7 days)",
+    "DATE": "a date (2030-03-14)",
+    "TIME": "a time (17:00)",
+    "DATETIME": "a date and time (2030-03-14T17:00)",
     "CMP_OP": "a comparison (==, !=, <, <=, >, >=)",
     "$END": "the end of the file",
     TEMPLATE_END: "'}}'",
@@ -181,6 +192,9 @@ def _words(grammar: Grammar, expected: set[str]) -> list[str]:
         groups.append("an HTTP method (GET, POST, PUT, PATCH, DELETE)")
         remaining -= _METHODS
     continuations = remaining & _continuations(grammar)
+    if "CMP_OP" in remaining:
+        # Right after a name: its `(` would call a function, worth no word here.
+        continuations |= remaining & {"LPAR"}
     if groups or remaining - continuations:
         remaining -= continuations
     singles = sorted(_single(grammar, t) for t in remaining if not t.startswith("__ANON"))
@@ -242,10 +256,7 @@ _CHARACTER_HINTS = {
     "&": "write 'and'",
     "|": "write 'or'",
     "!": "write 'not', or '!=' to compare",
-    "+": 'there is no arithmetic; build text with a template: "{{a}} {{b}}"',
-    "*": "there is no arithmetic",
-    "/": "there is no arithmetic; comments begin with '#'",
-    "-": "there is no arithmetic; '-' only begins a negative number: -1",
+    "%": "there is no remainder operator; compute it in a `code` step",
 }
 
 
@@ -269,7 +280,7 @@ def malformed_number(span: Span, written: str) -> Diagnostic:
         codes.MALFORMED_NUMBER,
         span,
         f"malformed number '{written}'",
-        help="numbers are written 42, 3.5 or -1; durations 500ms, 5s or 2m",
+        help="numbers are written 42, 3.5 or -1; durations 500ms, 5s, 2m, 3h, 1d or `7 days`",
     )
 
 
@@ -321,6 +332,47 @@ def not_a_list_type(name: ast.Ident) -> Diagnostic:
         name.span,
         f"'{name.name}[...]' is not a type; only 'list' takes an element type",
         help="write list[T]",
+    )
+
+
+def invalid_moment(span: Span, written: str, kind: str, reason: str) -> Diagnostic:
+    """A date or time literal of the right shape that names no real day or time."""
+    examples = {"date": "2030-03-14", "time": "17:00 or 17:00:30", "datetime": "2030-03-14T17:00"}
+    return error(
+        codes.INVALID_MOMENT,
+        span,
+        f"'{written}' is not a real {kind}: {reason}",
+        help=f"write a {kind} in ISO form, e.g. {examples[kind]}",
+    )
+
+
+def calendar_duration(span: Span, written: str, unit: str) -> Diagnostic:
+    return error(
+        codes.CALENDAR_DURATION,
+        span,
+        f"'{written}' is not a duration: {unit.rstrip('s')}s have no fixed length",
+        notes=[Note("a month after January 31st, or a year after February 29th, is no day")],
+        help="write the days (`30 days`, `365 days`), or compute the date in a `code` step",
+    )
+
+
+def type_after_as(span: Span) -> Diagnostic:
+    return error(
+        codes.TYPE_AFTER_AS,
+        span,
+        "only `env(\"NAME\") as TYPE` takes a type after 'as'; after any other value, "
+        "'as' names a format",
+        help="write a format such as `as money`, or read the variable: env(\"NAME\") as TYPE",
+    )
+
+
+def duplicate_record_field(name: ast.Ident, first: ast.RecordField) -> Diagnostic:
+    return error(
+        codes.DUPLICATE_RECORD_FIELD,
+        name.span,
+        f"the field '{name.name}' is written twice in this record",
+        notes=[Note("first written here", first.name.span)],
+        help="remove or rename one of them",
     )
 
 

@@ -95,6 +95,30 @@ def test_types_are_the_checkers(tmp_path: Path) -> None:
     assert types[talk.text] == ty.TEXT
 
 
+def test_a_request_sends_either_side_of_a_fallback_as_it_is(tmp_path: Path) -> None:
+    """`"dob": birthday ?? ""` sends a date or an empty text: the JSON of a body holds
+    either, so the two sides may differ there (and only there: E0505 elsewhere)."""
+    flow, model = check(
+        tmp_path,
+        """flow F {
+  on no_answer -> save
+  on error -> bye
+  collect birthday: date
+    prompt "Your date of birth?"
+  save:
+  request saved = POST "https://crm.example/people"
+    body {"dob": birthday ?? "", "year": birthday ?? 0}
+  bye:
+  end
+}
+""",
+    )
+    request = flow.steps[1]
+    assert isinstance(request, ast.Request) and request.body is not None
+    types = model.bodies[flow].types
+    assert [types[entry.value] for entry in request.body] == [ty.JSON, ty.JSON]
+
+
 def test_a_read_before_its_set_is_json_while_checking_and_then_the_sets_type(
     tmp_path: Path,
 ) -> None:

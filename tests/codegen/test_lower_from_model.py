@@ -123,12 +123,12 @@ def test_dates_are_said_in_words_where_the_checker_typed_them(tmp_path: Path) ->
     program, model, flow = checked(tmp_path)
     talk = step_of(lowered_flow(program, model), "talk")
     # `{{day ?? "no day"}}` is said as `day` would be: its right side only stands in.
-    assert talk.fields["text"].count("ops.spoken(") == 2
+    assert talk.fields["text"].count("call.spoken(") == 2
     # Retype `day` as a text in the model: nothing is said as a date any more.
     types = model.bodies[flow].types
     retyped = ByNode((e, ty.TEXT if t == ty.DATE else t) for e, t in types.items())
     plain = step_of(lowered_flow(program, with_body(model, flow, types=retyped)), "talk")
-    assert "ops.spoken(" not in plain.fields["text"]
+    assert "call.spoken(" not in plain.fields["text"]
 
 
 def test_each_step_is_laid_out_as_its_table_entry_says(tmp_path: Path) -> None:

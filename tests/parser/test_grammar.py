@@ -80,12 +80,81 @@ def test_durations_are_kept_in_milliseconds(text: str, ms: int) -> None:
     assert isinstance(duration, ast.DurationLit) and duration.milliseconds == ms
 
 
-def test_a_minus_sign_belongs_to_its_number_and_cannot_stand_apart() -> None:
-    assert error_codes("flow F { set x = - 1 end }") == ["E0003"]
+def test_a_minus_before_a_number_literal_is_its_sign() -> None:
+    assert expression("- 1") == ast.NumberLit(-1, expression("- 1").span)
+    negative = expression("-a")
+    assert isinstance(negative, ast.Negative) and isinstance(negative.operand, ast.Name)
+
+
+def test_a_minus_between_operands_subtracts_without_blanks() -> None:
+    e = expression("a-1")
+    assert isinstance(e, ast.Arithmetic) and e.op is ast.ArithOp.SUB
+    assert e.right == ast.NumberLit(1, e.right.span)
+
+
+def test_arithmetic_binds_as_in_school_and_tighter_than_fallback() -> None:
+    # ?? < + - < * / < unary minus < postfix; each binary level groups to the left.
+    e = expression("a ?? b - c * -d.e / 2 - 1")
+    assert isinstance(e, ast.Fallback)
+    total = e.right
+    assert isinstance(total, ast.Arithmetic) and total.op is ast.ArithOp.SUB
+    assert total.right == ast.NumberLit(1, total.right.span)
+    inner = total.left
+    assert isinstance(inner, ast.Arithmetic) and inner.op is ast.ArithOp.SUB
+    quotient = inner.right
+    assert isinstance(quotient, ast.Arithmetic) and quotient.op is ast.ArithOp.DIV
+    product = quotient.left
+    assert isinstance(product, ast.Arithmetic) and product.op is ast.ArithOp.MUL
+    assert isinstance(product.right, ast.Negative)
+    assert isinstance(product.right.operand, ast.FieldAccess)
+
+
+def test_dates_times_and_durations_are_literals() -> None:
+    assert expression("2030-03-14") == ast.MomentLit(
+        ast.MomentKind.DATE, "2030-03-14", expression("2030-03-14").span
+    )
+    time = expression("9:05")
+    assert isinstance(time, ast.MomentLit) and time.iso == "09:05"
+    moment = expression("2030-03-14T17:00:30")
+    assert isinstance(moment, ast.MomentLit) and moment.kind is ast.MomentKind.DATETIME
+    for written, milliseconds in [
+        ("7 days", 7 * 86_400_000), ("2 h", 7_200_000), ("1 week", 604_800_000),
+        ("30 minutes", 1_800_000), ("1 second", 1000), ("3d", 3 * 86_400_000), ("500ms", 500),
+    ]:  # fmt: skip
+        duration = expression(written)
+        assert isinstance(duration, ast.DurationLit) and duration.milliseconds == milliseconds
+
+
+def test_a_date_minus_a_duration_is_not_read_as_numbers() -> None:
+    e = expression("2030-03-14 - 2 days")
+    assert isinstance(e, ast.Arithmetic) and isinstance(e.left, ast.MomentLit)
+
+
+def test_days_and_times_that_do_not_exist_are_errors() -> None:
+    for written in ["2030-02-30", "2030-13-01", "25:00", "17:60", "2030-03-14T24:00"]:
+        assert error_codes(f"flow F {{ set x = {written} end }}") == ["E0017"], written
+    assert error_codes("flow F { set x = today + 1 month end }") == ["E0018"]
+
+
+def test_lists_records_calls_and_computed_indexes_are_expressions() -> None:
+    e = expression('{name: n, slots: [1, 2], from: len(s)}.slots[i - 1]')
+    assert isinstance(e, ast.IndexAccess) and isinstance(e.index, ast.Arithmetic)
+    record = e.target
+    assert isinstance(record, ast.FieldAccess) and isinstance(record.target, ast.RecordLit)
+    names = [f.name.name for f in record.target.fields]
+    assert names == ["name", "slots", "from"]
+    assert isinstance(record.target.fields[2].value, ast.FunctionCall)
+
+
+def test_as_after_env_reads_a_type_and_after_a_value_names_a_format() -> None:
+    typed, formatted = expression('env("N") as number'), expression("total as money")
+    assert isinstance(typed, ast.EnvRef) and isinstance(typed.as_type, ast.NamedType)
+    assert isinstance(formatted, ast.Formatted) and formatted.format.name == "money"
+    assert error_codes("flow F { set x = total as list[text] end }") == ["E0019"]
 
 
 def test_precedence_from_loosest_to_tightest() -> None:
-    # or < and < not < comparison < ?? < postfix
+    # or < and < not < comparison < ?? < ... < postfix
     e = expression('not a == b or c ?? "x" != d.e and f[0] in [1, 2]')
     assert isinstance(e, ast.Logic) and e.op is ast.LogicOp.OR
     assert isinstance(e.left, ast.Not) and isinstance(e.left.operand, ast.Compare)
@@ -94,7 +163,8 @@ def test_precedence_from_loosest_to_tightest() -> None:
     assert isinstance(right.left, ast.Compare) and isinstance(right.left.left, ast.Fallback)
     membership = right.right
     assert isinstance(membership, ast.Compare) and membership.op is ast.CompareOp.IN
-    assert isinstance(membership.left, ast.IndexAccess) and membership.left.index == 0
+    assert isinstance(membership.left, ast.IndexAccess)
+    assert membership.left.index == ast.NumberLit(0, membership.left.index.span)
     assert isinstance(membership.right, ast.ListLit)
 
 

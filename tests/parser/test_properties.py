@@ -108,18 +108,34 @@ LEAVES: st.SearchStrategy[ast.Expr] = st.one_of(
     st.text('ab "\\{}\n', max_size=6).map(
         lambda t: ast.StringLit((ast.TextPart(t, NO_SPAN),) if t else (), NO_SPAN)
     ),
+    st.sampled_from(
+        [
+            (ast.MomentKind.DATE, "2030-03-14"),
+            (ast.MomentKind.TIME, "17:00"),
+            (ast.MomentKind.TIME, "09:05:30"),
+            (ast.MomentKind.DATETIME, "2030-03-14T17:00"),
+        ]
+    ).map(lambda moment: ast.MomentLit(*moment, NO_SPAN)),
+    st.sampled_from(list(ast.ClockWord)).map(lambda word: ast.Clock(word, NO_SPAN)),
 )
 
 
 def _postfix(targets: st.SearchStrategy[ast.Expr]) -> st.SearchStrategy[ast.Expr]:
     return st.one_of(
         st.builds(lambda e, f: ast.FieldAccess(e, f, NO_SPAN), targets, NAMES),
-        st.builds(lambda e, i: ast.IndexAccess(e, i, NO_SPAN), targets, st.integers(0, 9)),
+        st.builds(
+            lambda e, i: ast.IndexAccess(e, ast.NumberLit(i, NO_SPAN), NO_SPAN),
+            targets,
+            st.integers(0, 9),
+        ),
+        st.builds(lambda e, i: ast.IndexAccess(e, i, NO_SPAN), targets, PATHS),
     )
 
 
 # Paths: names with fields and indexes (a number has no fields: `0.a` is a malformed number).
-PATHS = st.recursive(NAMES.map(lambda i: ast.Name(i, NO_SPAN)), _postfix, max_leaves=4)
+PATHS: st.SearchStrategy[ast.Expr] = st.deferred(
+    lambda: st.recursive(NAMES.map(lambda i: ast.Name(i, NO_SPAN)), _postfix, max_leaves=4)
+)
 
 
 def _compound(children: st.SearchStrategy[ast.Expr]) -> st.SearchStrategy[ast.Expr]:
@@ -133,6 +149,30 @@ def _compound(children: st.SearchStrategy[ast.Expr]) -> st.SearchStrategy[ast.Ex
             children,
         ),
         st.builds(lambda e: ast.Not(e, NO_SPAN), children),
+        st.builds(
+            lambda op, a, b: ast.Arithmetic(op, a, b, NO_SPAN),
+            st.sampled_from(list(ast.ArithOp)),
+            children,
+            children,
+        ),
+        # A minus before a number literal is the literal's sign, not a Negative.
+        st.builds(lambda e: ast.Negative(e, NO_SPAN), PATHS),
+        st.builds(lambda e, f: ast.Formatted(e, f, NO_SPAN), children, NAMES),
+        st.builds(lambda items: ast.ListLit(tuple(items), NO_SPAN), st.lists(children, max_size=3)),
+        st.builds(
+            lambda values: ast.RecordLit(
+                tuple(
+                    ast.RecordField(_ident(f"f{n}"), value, NO_SPAN)
+                    for n, value in enumerate(values)
+                ),
+                NO_SPAN,
+            ),
+            st.lists(children, max_size=3),
+        ),
+        st.builds(
+            lambda args: ast.FunctionCall(_ident("len"), tuple(args), NO_SPAN),
+            st.lists(children, min_size=1, max_size=2),
+        ),
         st.builds(
             lambda op, a, b: ast.Logic(op, a, b, NO_SPAN),
             st.sampled_from(list(ast.LogicOp)),

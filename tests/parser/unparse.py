@@ -13,7 +13,10 @@ from collections.abc import Iterable
 from flowc import ast
 
 # Binding strength of each expression form (higher binds tighter), as in grammar/flow.lark.
-_OR, _AND, _NOT, _COMPARE, _FALLBACK, _POSTFIX, _ATOM = range(1, 8)
+_OR, _AND, _NOT, _COMPARE, _FALLBACK, _ADD, _MUL, _UNARY, _POSTFIX, _ATOM = range(1, 11)
+_ARITH_STRENGTH = {
+    ast.ArithOp.ADD: _ADD, ast.ArithOp.SUB: _ADD, ast.ArithOp.MUL: _MUL, ast.ArithOp.DIV: _MUL,
+}  # fmt: skip
 
 
 def unparse(module: ast.Module) -> str:
@@ -204,25 +207,43 @@ def _expr(e: ast.Expr) -> tuple[str, int]:
         case ast.StringLit():
             return string(e), _ATOM
         case ast.NumberLit():
-            return str(e.value), _ATOM
+            # `-1` is read as a minus before 1, folded into the literal.
+            return str(e.value), (_UNARY if e.value < 0 else _ATOM)
+        case ast.MomentLit():
+            return e.iso, _ATOM
+        case ast.Clock():
+            return e.word.value, _ATOM
         case ast.BoolLit():
             return ("true" if e.value else "false"), _ATOM
         case ast.DurationLit():
             return _duration(e.milliseconds), _ATOM
         case ast.ListLit():
             return "[" + ", ".join(expr(i) for i in e.items) + "]", _ATOM
+        case ast.RecordLit():
+            fields = ", ".join(f"{f.name.name}: {expr(f.value)}" for f in e.fields)
+            return "{" + fields + "}", _ATOM
+        case ast.FunctionCall():
+            return f"{e.function.name}({', '.join(expr(a) for a in e.args)})", _ATOM
         case ast.Name():
             return e.ident.name, _ATOM
         case ast.EnvRef():
             suffix = "" if e.as_type is None else f" as {type_(e.as_type)}"
             # A typed `env(...) as T` is a `??` operand, not a postfix one.
             return f'env("{e.variable}"){suffix}', (_ATOM if e.as_type is None else _FALLBACK)
+        case ast.Formatted():
+            return f"{expr(e.value, _ADD)} as {e.format.name}", _FALLBACK
         case ast.FieldAccess():
             return f"{expr(e.target, _POSTFIX)}.{e.field.name}", _POSTFIX
         case ast.IndexAccess():
-            return f"{expr(e.target, _POSTFIX)}[{e.index}]", _POSTFIX
+            return f"{expr(e.target, _POSTFIX)}[{expr(e.index)}]", _POSTFIX
+        case ast.Negative():
+            return f"-{expr(e.operand, _UNARY)}", _UNARY
+        case ast.Arithmetic():
+            strength = _ARITH_STRENGTH[e.op]
+            left, right = expr(e.left, strength), expr(e.right, strength + 1)
+            return f"{left} {e.op.value} {right}", strength
         case ast.Fallback():
-            return f"{expr(e.left, _FALLBACK)} ?? {expr(e.right, _POSTFIX)}", _FALLBACK
+            return f"{expr(e.left, _FALLBACK)} ?? {expr(e.right, _ADD)}", _FALLBACK
         case ast.Compare():
             right = expr(e.right, _FALLBACK)
             return f"{expr(e.left, _FALLBACK)} {e.op.value} {right}", _COMPARE

@@ -102,6 +102,16 @@ def test_default_country_code_reaches_understanding() -> None:
     assert services.understanding.understand("phone", "2079460000", None, now) == "+442079460000"
 
 
+def test_default_region_and_locale_reach_understanding() -> None:
+    services = services_from_env({"FLOWC_DEFAULT_REGION": "GB", "FLOWC_LOCALE": "de_DE"})
+    now = services.clock()
+
+    assert services.understanding.understand("phone", "020 7946 0000", None, now) == (
+        "+442079460000"
+    )
+    assert services.understanding.understand("number", "1.200,50", None, now) == 1200.5
+
+
 SMTP = {"FLOWC_SMTP_HOST": "mail.example.com", "FLOWC_SMTP_FROM": "agent@example.com"}
 TWILIO = {"TWILIO_ACCOUNT_SID": "AC1", "TWILIO_AUTH_TOKEN": "t", "TWILIO_FROM_NUMBER": "+1555"}
 
@@ -157,6 +167,18 @@ TWILIO = {"TWILIO_ACCOUNT_SID": "AC1", "TWILIO_AUTH_TOKEN": "t", "TWILIO_FROM_NU
             {"FLOWC_DEFAULT_COUNTRY_CODE": "+1"},
             "FLOWC_DEFAULT_COUNTRY_CODE must be a country calling code of 1 to 3 digits "
             "without '+' (such as 1 or 44), not '+1'",
+        ),
+        (
+            {"FLOWC_DEFAULT_COUNTRY_CODE": "999"},
+            "FLOWC_DEFAULT_COUNTRY_CODE: no telephone numbering plan is known for '999'",
+        ),
+        (
+            {"FLOWC_DEFAULT_REGION": "XX"},
+            "FLOWC_DEFAULT_REGION: no telephone numbering plan is known for 'XX'",
+        ),
+        (
+            {"FLOWC_UNDERSTANDING": "llm"},
+            "FLOWC_UNDERSTANDING must be rules or semantic, not 'llm'",
         ),
     ],
 )
