@@ -23,7 +23,7 @@ import tempfile
 import traceback
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from flowc_runtime import (
     Body,
@@ -34,8 +34,12 @@ from flowc_runtime import (
     run_call,
 )
 from flowc_runtime.events import Event, EventSink
+from flowc_runtime.services import Channel
 
 from .build import BuildResult, write_files
+
+if TYPE_CHECKING:
+    from .testing.record import Recorder
 
 
 class RunError(Exception):
@@ -49,6 +53,8 @@ class RunOptions:
     caller: str
     callee: str
     log: str | None
+    # `--record FILE`: write the call as a .flowtest test there (flowc.testing.record).
+    record: str | None = None
 
 
 def choose_flow(build: BuildResult, file: str, wanted: str | None) -> str:
@@ -77,28 +83,55 @@ def run_built(
     """Writes the generated modules to a temporary folder and runs one call of the flow."""
     flow_name = choose_flow(build, options.file, options.flow)
     module_name = build.modules[os.path.normpath(options.file)]
-    _refuse_installed_names(build.modules)
+    refuse_installed_names(build.modules)
     with tempfile.TemporaryDirectory(prefix="flowc-run-") as folder, _log_sink(options.log) as log:
         write_files(build.files, folder)
         # The generated modules, then the flow's own folder for the Python modules
         # its `code` steps call.
-        with _on_sys_path(folder, os.path.dirname(os.path.abspath(options.file))):
-            body = _flow_body(module_name, flow_name, build)
+        with on_sys_path(folder, os.path.dirname(os.path.abspath(options.file))):
+            body = load_body(module_name, flow_name, build)
             at_terminal = stdin.isatty()
             sinks: list[EventSink] = [TranscriptPrinter(stdout, show_caller=not at_terminal)]
             if log is not None:
                 sinks.append(log)
-            channel = ConsoleChannel(stdin, prompt="caller: " if at_terminal else "")
+            channel: Channel = ConsoleChannel(stdin, prompt="caller: " if at_terminal else "")
+            recorder = _recorder(build, options, body)
+            if recorder is not None:
+                sinks += recorder.sinks()
+                channel = recorder.channel(channel)
             try:
-                return asyncio.run(_take_call(body, options, channel, sinks))
+                result = asyncio.run(_take_call(body, options, channel, sinks, recorder))
             except BrokenPipeError as exc:
                 # Whoever read the transcript went away (`flowc run ... | head -1`).
                 discard_further_output(stdout)
                 raise RunError("the transcript's reader closed the pipe") from exc
+    if recorder is not None and options.record is not None:
+        _write_record(recorder, options.record)
+    return result
+
+
+def _recorder(build: BuildResult, options: RunOptions, body: Body) -> Recorder | None:
+    if options.record is None:
+        return None
+    from .testing.programs import StepIndex
+    from .testing.record import Recorder
+
+    return Recorder(options.file, body, StepIndex.of(build), options.caller, options.callee)
+
+
+def _write_record(recorder: Recorder, path: str) -> None:
+    try:
+        recorder.write(path)
+    except OSError as exc:
+        raise RunError(f"cannot write the recorded test '{path}': {exc.strerror or exc}") from exc
 
 
 async def _take_call(
-    body: Body, options: RunOptions, channel: ConsoleChannel, sinks: list[EventSink]
+    body: Body,
+    options: RunOptions,
+    channel: Channel,
+    sinks: list[EventSink],
+    recorder: Recorder | None,
 ) -> CallResult:
     # Imported here so that `flowc check` and `flowc build` never load the
     # runtime's service clients (httpx, aiosmtplib).
@@ -108,6 +141,8 @@ async def _take_call(
         services = services_from_env()
     except ConfigError as exc:
         raise RunError(str(exc)) from exc
+    if recorder is not None:
+        services = recorder.services(services)
     try:
         return await run_call(
             body, services, channel, caller=options.caller, callee=options.callee, sinks=sinks
@@ -116,12 +151,17 @@ async def _take_call(
         await close_services(services)
 
 
-def _refuse_installed_names(modules: Mapping[str, str]) -> None:
+def refuse_installed_names(modules: Mapping[str, str], *, imported_only: bool = False) -> None:
     """Refuses to run when a generated module would meet an installed one of the same
-    top-level name: Python would import one in place of the other."""
+    top-level name: Python would import one in place of the other.
+
+    With `imported_only`, only a module already imported counts. `flowc test` asks
+    so: pytest puts test folders on sys.path (a `tests/support` package becomes
+    `support`), and the generated folder, first on sys.path, wins over them.
+    """
     for path, name in sorted(modules.items()):
         top = name.partition(".")[0]
-        if top in sys.modules or _installed(top):
+        if top in sys.modules or (not imported_only and _installed(top)):
             raise RunError(
                 f"the module generated for '{path}' would be named '{top}', like an "
                 "installed Python module; rename the file"
@@ -137,7 +177,9 @@ def _installed(name: str) -> bool:
     return spec is not None and spec.origin is not None
 
 
-def _flow_body(module_name: str, flow_name: str, build: BuildResult) -> Body:
+def load_body(module_name: str, body_name: str, build: BuildResult) -> Body:
+    """The flow or action `body_name` of the generated module, imported (`flowc run`,
+    `flowc test`)."""
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:
@@ -148,7 +190,7 @@ def _flow_body(module_name: str, flow_name: str, build: BuildResult) -> Body:
     # any way (a syntax error, an exception, sys.exit): said in one line, no traceback.
     except (Exception, SystemExit) as exc:
         raise RunError(f"cannot load the compiled flow: {_import_failure(exc)}") from exc
-    body: Body = module.BODIES[flow_name]
+    body: Body = module.BODIES[body_name]
     return body
 
 
@@ -187,7 +229,7 @@ def _import_failure(exc: BaseException) -> str:
 
 
 @contextlib.contextmanager
-def _on_sys_path(*folders: str) -> Iterator[None]:
+def on_sys_path(*folders: str) -> Iterator[None]:
     sys.path[:0] = folders
     try:
         yield
