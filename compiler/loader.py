@@ -3,7 +3,8 @@
 A program is the set of modules reachable from the entry files through
 `from "path.flow" import ...` (relative to the importing file) and
 `from package import ...` (the `.flow` files at the top of an installed Python
-package's folder). Each file is read and parsed once, whatever the number of
+package's folder: an action library, docs/libraries.md; its `draft` actions are
+refused there, E0801). Each file is read and parsed once, whatever the number of
 files importing it. Files that cannot be read are diagnostics at the import
 that names them; entry files that cannot be read are an `InputError` (exit 2).
 
@@ -15,13 +16,13 @@ from __future__ import annotations
 
 import importlib.util
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import ast, codes
 from .diagnostics import Diagnostic, error
-from .parser import parse
+from .parser import ParseResult, parse
 from .source import SourceFile, Span
 
 
@@ -64,8 +65,14 @@ def read_source(path: str) -> tuple[SourceFile, Diagnostic | None]:
         return SourceFile(path, data.decode("utf-8", errors="replace")), problem
 
 
+# Parses one file; the language server passes one that reuses earlier parses.
+ParseFile = Callable[[SourceFile], ParseResult]
+
+
 def load_program(
-    entry_paths: Iterable[str], overlays: Mapping[str, str] | None = None
+    entry_paths: Iterable[str],
+    overlays: Mapping[str, str] | None = None,
+    parse_file: ParseFile = parse,
 ) -> Program:
     """Read and parse the entry files and, transitively, everything they import.
 
@@ -76,13 +83,19 @@ def load_program(
     texts = {os.path.normpath(path): text for path, text in (overlays or {}).items()}
     for path in entries:
         try:
-            _load_module(program, path, texts)
+            _load_module(program, path, texts, parse_file)
         except OSError as exc:
             raise InputError(f"cannot read '{path}': {exc.strerror or exc}") from exc
+    # Imported here: it reads publish levels through the checker, which imports this module.
+    from .library.visibility import draft_imports
+
+    program.diagnostics.extend(draft_imports(program.modules, program.import_targets))
     return program
 
 
-def _load_module(program: Program, path: str, overlays: Mapping[str, str]) -> None:
+def _load_module(
+    program: Program, path: str, overlays: Mapping[str, str], parse_file: ParseFile
+) -> None:
     """Parse one file (if not yet seen) and follow its imports, depth first."""
     pending = [path]
     # The imports naming each file, to put a read failure where the file is named.
@@ -112,7 +125,7 @@ def _load_module(program: Program, path: str, overlays: Mapping[str, str]) -> No
         if problem is not None:
             program.diagnostics.append(problem)
             continue
-        result = parse(source)
+        result = parse_file(source)
         program.diagnostics.extend(result.diagnostics)
         if result.module is None:
             continue

@@ -9,6 +9,13 @@ from ..diagnostics import Diagnostic, Note, did_you_mean, error, rename_fix
 
 TEXT_KEYS = ("title", "integration", "description", "icon", "version")
 PUBLISH_VALUES = tuple(p.value for p in ast.Publish)
+# The icons the Add Action menu draws (docs/libraries.md); the marketplace review
+# accepts only these, an organization's own actions may name any.
+ICONS = (
+    "alert", "bell", "calendar", "card", "cart", "chat", "check", "clock", "document",
+    "globe", "headset", "home", "key", "lock", "mail", "map-pin", "message", "phone",
+    "search", "shield", "star", "truck", "user", "wallet",
+)  # fmt: skip
 # Semantic versioning 2.0.0: MAJOR.MINOR.PATCH, optional -prerelease and +build.
 _SEMVER = re.compile(
     r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
@@ -83,3 +90,19 @@ def _check_publish(value: ast.StringLit | ast.Ident) -> list[Diagnostic]:
 
 def _bad_value(entry: ast.MetaEntry, message: str, fix: str) -> Diagnostic:
     return error(codes.INVALID_META_VALUE, entry.value.span, message, help=f"write `{fix}`")
+
+
+def meta_value(meta: ast.Meta | None, key: str) -> str | None:
+    """The plain text given for `key` (the word, for `publish`), or None when absent."""
+    for entry in meta.entries if meta else ():
+        if entry.key.name == key:
+            value = entry.value
+            return value.name if isinstance(value, ast.Ident) else value.plain_text
+    return None
+
+
+def publish_level(meta: ast.Meta | None) -> ast.Publish:
+    """How far an action is published; `draft` when meta does not say (or says wrongly,
+    which `check_meta` reports)."""
+    word = meta_value(meta, "publish")
+    return ast.Publish(word) if word in PUBLISH_VALUES else ast.Publish.DRAFT
