@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from .checker import analyze
 from .checker.model import Model
 from .diagnostics import Diagnostic
-from .loader import InputError, Program, load_program
+from .loader import InputError, ParseFile, Program, load_program
+from .parser import parse
 from .source import SourceFile
 
 __all__ = ["CheckResult", "InputError", "check_files"]
@@ -40,13 +41,16 @@ class CheckResult:
 
 
 def check_files(
-    paths: Sequence[str], overlays: Mapping[str, str] | None = None
+    paths: Sequence[str],
+    overlays: Mapping[str, str] | None = None,
+    parse_file: ParseFile = parse,
 ) -> CheckResult:
     """Parse the files and their imports, check them, and report every diagnostic, by place.
 
-    `overlays` maps paths to text used instead of the files' contents (an editor's buffers).
+    `overlays` maps paths to text used instead of the files' contents (an editor's buffers);
+    `parse_file` parses one file (the editor's reuses what it parsed before).
     """
-    program = load_program(paths, overlays)
+    program = load_program(paths, overlays, parse_file)
     analysis = analyze(program)
     diagnostics = sorted([*program.diagnostics, *analysis.diagnostics], key=Diagnostic.sort_key)
     return CheckResult(program, diagnostics, analysis.model)

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flowc.lsp import to_lsp_diagnostics
+from flowc.lsp_diagnostics import to_lsp_diagnostics
+from flowc.lsp_positions import Ranges
 from flowc.pipeline import check_files
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -93,9 +94,8 @@ def utf16_length(text: str) -> int:
 @given(texts)
 def test_every_range_lies_inside_the_document(text: str) -> None:
     result = check_files([DOCUMENT], overlays={DOCUMENT: text})
-    by_uri = to_lsp_diagnostics(
-        result.diagnostics, result.sources, lambda p: Path(p).absolute().as_uri(), PositionCodec()
-    )
+    ranges = Ranges(result.sources, PositionCodec())
+    by_uri = to_lsp_diagnostics(result.diagnostics, ranges, lambda p: Path(p).absolute().as_uri())
 
     lines = text.split("\n")
     for diagnostics in by_uri.values():
