@@ -21,8 +21,15 @@ from . import __version__
 from .build import build_files, write_files
 from .diagnostics import render_human, render_json
 from .fixes import apply_fixes
+from .fmt import add_arguments as add_fmt_arguments
+from .fmt import run as run_fmt
+from .library.commands import COMMANDS as LIBRARY_COMMANDS
+from .library.commands import add_library_commands, run_library_command
+from .picture import add_arguments as add_graph_arguments
+from .picture import run as run_graph
 from .pipeline import CheckResult, InputError, check_files
 from .run import RunError, RunOptions, discard_further_output, run_built
+from .testing.command import add_test_arguments, run_test_command
 
 EXIT_OK = 0
 EXIT_ERRORS = 1
@@ -58,6 +65,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--caller", default="+15550000000", metavar="NUMBER", help="call.caller")
     run.add_argument("--callee", default="+15550000001", metavar="NUMBER", help="call.callee")
     run.add_argument("--log", metavar="FILE", help="write the event log (JSON lines) here")
+    run.add_argument(
+        "--record", metavar="FILE", help="write the call as a .flowtest test (docs/testing.md)"
+    )
+
+    test = commands.add_parser("test", help="run .flowtest conversation tests offline")
+    add_test_arguments(test)
 
     serve = commands.add_parser("serve", help="answer phone calls: serve a flow to Twilio")
     serve.add_argument("files", nargs="+", metavar="FILE")
@@ -67,10 +80,15 @@ def build_parser() -> argparse.ArgumentParser:
     add_serve_options(serve)
 
     commands.add_parser("lsp", help="serve editors: a language server on stdin/stdout")
+    fmt = commands.add_parser("fmt", help="format .flow files in place, in one canonical layout")
+    add_fmt_arguments(fmt)
+    graph = commands.add_parser("graph", help="draw a flow: Mermaid, Graphviz dot, or SVG")
+    add_graph_arguments(graph)
     call = commands.add_parser("call", help="place a test call to a server, as Twilio does")
     add_call_arguments(call)
     deploy = commands.add_parser("deploy", help="point a phone number at a server")
     add_deploy_arguments(deploy)
+    add_library_commands(commands)
     return parser
 
 
@@ -181,9 +199,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "build":
             return run_build(args.files, args.output)
         if args.command == "run":
-            return run_flow(RunOptions(args.file, args.flow, args.caller, args.callee, args.log))
+            return run_flow(
+                RunOptions(args.file, args.flow, args.caller, args.callee, args.log, args.record)
+            )
+        if args.command == "test":
+            return run_test_command(args)
         if args.command == "serve":
             return serve_flow(args)
+        if args.command == "fmt":
+            return run_fmt(args)
+        if args.command == "graph":
+            return run_graph(args)
         if args.command == "lsp":
             # Imported here: the other commands need not pay for loading pygls.
             from .lsp import serve
@@ -197,6 +223,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from flowc_runtime.serve.deploy import run_deploy_command
 
             return run_deploy_command(args)
+        if args.command in LIBRARY_COMMANDS:
+            return run_library_command(args)
     except InputError as exc:
         print(f"flowc: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

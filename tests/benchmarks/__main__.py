@@ -13,7 +13,10 @@ BENCHMARKS = [
     "tests.benchmarks.bench_check",
     "tests.benchmarks.bench_build",
     "tests.benchmarks.bench_services",
+    "tests.benchmarks.bench_understanding",
     "tests.benchmarks.bench_serve",
+    "tests.benchmarks.bench_lsp",
+    "tests.benchmarks.bench_flowtest",
 ]
 
 
