@@ -24,7 +24,8 @@ from .pipeline import CheckResult, check_files
 class BuildResult:
     check: CheckResult
     files: Sequence[EmittedFile]
-    # The Python module name of each source file (empty when nothing was generated).
+    # The Python module name of each source file generated (empty when nothing was);
+    # an installed library's shipped modules are imported, not among them.
     modules: dict[str, str]
 
     @property
@@ -41,7 +42,7 @@ def build_files(paths: Sequence[str], cache_dir: str | None = DEFAULT_FOLDER) ->
     program = check.program
     cache = BuildCache(cache_dir) if cache_dir is not None else None
     files = generate(program, check.model, __version__, cache)
-    return BuildResult(check, files, dict(ProgramLayout.of(program).modules))
+    return BuildResult(check, files, ProgramLayout.of(program).generated_modules)
 
 
 def write_files(files: Sequence[EmittedFile], output_dir: str) -> list[str]:

@@ -40,6 +40,10 @@ class Program:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     # The module path each import resolved to; a package import may name several files.
     import_targets: dict[ast.Import, tuple[str, ...]] = field(default_factory=dict)
+    # The .flow files of installed libraries whose wheel ships their generated module
+    # (`flowc pack`): path -> that module's name (`booking_actions.appointments`). They
+    # are checked like any file, but imported, not generated again.
+    shipped: dict[str, str] = field(default_factory=dict)
 
 
 def read_source(path: str) -> tuple[SourceFile, Diagnostic | None]:
@@ -174,6 +178,10 @@ def _package_flow_files(program: Program, imp: ast.PackageImport) -> tuple[str, 
         spec = None
     folders = list(spec.submodule_search_locations or []) if spec else []
     files = sorted(str(p) for folder in folders for p in Path(folder).glob("*.flow"))
+    for file in files:
+        stem = Path(file).stem
+        if stem.isidentifier() and Path(file).with_suffix(".py").is_file():
+            program.shipped[os.path.normpath(file)] = f"{imp.package}.{stem}"
     if not files:
         what = "is not installed" if spec is None else "holds no .flow files"
         program.diagnostics.append(

@@ -25,7 +25,7 @@ def generate(
     secret_env = secret_env_names(program)
     shared = compiler_fingerprint(version) + program_fingerprint(layout, secret_env)
     files = []
-    for path in sorted(program.modules):
+    for path in layout.generated:
         key = module_key(program, path, shared) if cache is not None else ""
         text = cache.get(key) if cache is not None else None
         if text is None:

@@ -46,23 +46,36 @@ SPOKEN_TYPES = frozenset({ty.DATE, ty.TIME, ty.DATETIME, ty.DURATION})
 
 @dataclass(frozen=True, slots=True)
 class ProgramLayout:
-    """Where each source file's module goes: its dotted name, from the common root,
-    and the name other generated modules import it as."""
+    """Where each source file's module goes: its dotted name, from the common root of
+    the files generated, and the name other generated modules import it as. An
+    installed library's file whose wheel ships its module keeps that module's name
+    and is not generated (Program.shipped)."""
 
     root: str
     modules: Mapping[str, str]
     aliases: Mapping[str, str]
+    generated: tuple[str, ...]
 
     @staticmethod
     def of(program: Program) -> ProgramLayout:
-        root = names.common_root(program.modules)
+        generated = tuple(sorted(p for p in program.modules if p not in program.shipped))
+        root = names.common_root(generated)
         python_modules = {
             decl.module.split(".")[0]
             for module in program.modules.values()
             for decl in module.pythons
         }
-        modules = names.module_names(program.modules, root, python_modules)
-        return ProgramLayout(root, modules, names.module_aliases(modules.values(), "_flow_"))
+        modules = {
+            **names.module_names(generated, root, python_modules),
+            **{p: program.shipped[p] for p in program.modules if p in program.shipped},
+        }
+        aliases = names.module_aliases(modules.values(), "_flow_")
+        return ProgramLayout(root, modules, aliases, generated)
+
+    @property
+    def generated_modules(self) -> dict[str, str]:
+        """Source path -> module name, of the modules a build writes."""
+        return {path: self.modules[path] for path in self.generated}
 
 
 def lower_program(program: Program, model: Model, version: str) -> list[ModuleIR]:
@@ -71,7 +84,7 @@ def lower_program(program: Program, model: Model, version: str) -> list[ModuleIR
     secret_env = secret_env_names(program)
     return [
         lower_module(program, model, layout, path, version, secret_env)
-        for path in sorted(program.modules)
+        for path in layout.generated
     ]
 
 

@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from tests.support.processes import stop
+
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
@@ -27,5 +29,4 @@ def running_booking_api(api_key: str) -> Iterator[str]:
         assert ready, "the booking API did not report its address"
         yield ready.group(1)
     finally:
-        server.terminate()
-        server.wait()
+        stop(server)

@@ -27,6 +27,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.http_server import unused_port
+from tests.support.processes import stop
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_LIBRARY = ROOT / "examples" / "libraries" / "booking-actions"
@@ -79,12 +80,7 @@ def running_pypiserver(folder: Path) -> Iterator[LocalIndex]:
         _wait_until_answering(index, process, log)
         yield index
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 def _wait_until_answering(index: LocalIndex, process: subprocess.Popen[bytes], log: Path) -> None:

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from .http_server import unused_port
+from .processes import stop
 
 START_SECONDS = 10.0
 
@@ -62,12 +63,7 @@ def running_redis_server(*options: str) -> Iterator[LocalRedis]:
             _wait_until_answering(server, process, log)
             yield server
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop(process)
 
 
 def _wait_until_answering(server: LocalRedis, process: subprocess.Popen[bytes], log: Path) -> None:
