@@ -19,7 +19,7 @@ import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import TypeVar
 
 from babel import Locale, UnknownLocaleError
@@ -52,7 +52,11 @@ _DURATION_UNITS = (
     ("duration-hour", timedelta(hours=1)),
     ("duration-minute", timedelta(minutes=1)),
     ("duration-second", timedelta(seconds=1)),
+    ("duration-millisecond", timedelta(milliseconds=1)),
 )
+# How a negative duration starts, where the locale's word is known: "-1 hour and 30
+# minutes" is heard as -1 h + 30 min.
+_MINUS = {"en": "minus ", "de": "minus ", "fr": "moins ", "es": "menos ", "it": "meno "}
 
 
 @functools.cache
@@ -133,7 +137,7 @@ class Formats:
             count, left = divmod(left, length)
             if count:
                 parts.append(format_unit(count, unit, length="long", locale=self.locale))
-        sign = "-" if value < 0 else ""
+        sign = _MINUS.get(self.locale.language, "-") if value < 0 and parts else ""
         if not parts:
             return format_unit(0, "duration-second", length="long", locale=self.locale)
         return sign + format_list(parts, locale=self.locale)
@@ -147,6 +151,13 @@ class Formats:
         if name == "digits":
             return self.digits(value)
         number = _number(value, name)
+        try:
+            return self._number_format(number, name)
+        except (ArithmeticError, ValueError, InvalidOperation) as exc:
+            # A figure beyond what CLDR or num2words can say (10**400 as money or words).
+            raise FlowFault(f"'as {name}' cannot say {ops.describe(value)} ({exc!r})") from None
+
+    def _number_format(self, number: int | float, name: str) -> str:
         if name == "money":
             return format_currency(_decimal(number), self.currency, locale=self.locale)
         if name == "number":
@@ -162,7 +173,9 @@ class Formats:
         if ops.is_number(value) and value == int(value):
             value = str(int(value))
         if not isinstance(value, str):
-            raise FlowFault(f"'as digits' reads a number or a text, not {ops.describe(value)}")
+            raise FlowFault(
+                f"'as digits' reads a whole number or a text, not {ops.describe(value)}"
+            )
         return " ".join(char for char in value if char.isalnum())
 
     def _num2words(self, number: int | float, to: str) -> str:

@@ -52,17 +52,23 @@ def field(value: JSON, name: str) -> JSON:
 
 
 def index(value: JSON, position: JSON) -> JSON:
-    """`value[position]`: an item of a list, or None when out of range."""
+    """`value[position]`: an item of a list, counted from 0, or None when out of range
+    (a negative position included: it does not count from the end)."""
+    if position is None:
+        return None
     if not is_number(position) or position != int(position):
         raise FlowFault(f"an index is a whole number, not {describe(position)}")
     at = int(position)
-    if isinstance(value, list) and -len(value) <= at < len(value):
+    if isinstance(value, list) and 0 <= at < len(value):
         return value[at]
     return None
 
 
-def length(value: JSON) -> int:
-    """`len(value)`: the items of a list, the characters of a text."""
+def length(value: JSON) -> int | None:
+    """`len(value)`: the items of a list, the characters of a text; undefined of an
+    undefined value."""
+    if value is None:
+        return None
     if isinstance(value, list | str):
         return len(value)
     raise FlowFault(f"len() counts the items of a list or a text, not of {describe(value)}")
@@ -76,25 +82,35 @@ def options(value: JSON) -> list[str]:
 
 
 # --------------------------------------------------------------------------
-# Arithmetic (numbers, texts, durations in milliseconds)
+# Arithmetic (numbers, texts, durations in milliseconds). An undefined operand (an
+# unanswered question, a field an API left out) makes the result undefined, so that
+# `total + 1 ?? 0` falls back as a whole, as the checker lets it.
 
 
 def add(left: JSON, right: JSON) -> JSON:
     """`left + right`: numbers add, texts join."""
+    if left is None or right is None:
+        return None
     if isinstance(left, str) and isinstance(right, str):
         return left + right
     return _number_result(_operand(left, "+", right) + _operand(right, "+", left))
 
 
 def sub(left: JSON, right: JSON) -> JSON:
+    if left is None or right is None:
+        return None
     return _number_result(_operand(left, "-", right) - _operand(right, "-", left))
 
 
 def mul(left: JSON, right: JSON) -> JSON:
+    if left is None or right is None:
+        return None
     return _number_result(_operand(left, "*", right) * _operand(right, "*", left))
 
 
 def div(left: JSON, right: JSON) -> JSON:
+    if left is None or right is None:
+        return None
     dividend, divisor = _operand(left, "/", right), _operand(right, "/", left)
     if divisor == 0:
         raise FlowFault(f"division by zero: {describe(left)} / {describe(right)}")
@@ -106,6 +122,8 @@ def div(left: JSON, right: JSON) -> JSON:
 
 def negative(value: JSON) -> JSON:
     """`-value`."""
+    if value is None:
+        return None
     if not is_number(value):
         raise FlowFault(f"cannot negate {describe(value)}")
     return -value
@@ -166,9 +184,11 @@ def iso(value: Moment) -> str:
     return value.isoformat()
 
 
-def later(value: JSON, duration: JSON, kind: str) -> str:
+def later(value: JSON, duration: JSON, kind: str) -> str | None:
     """`value + duration` for a date, time or datetime. A date moves by whole days; a
     time goes round the clock (23:30 + 1 h is 00:30)."""
+    if value is None or duration is None:
+        return None
     milliseconds = _milliseconds(duration)
     start = moment(value, kind)
     if isinstance(start, datetime):
@@ -190,13 +210,17 @@ def later(value: JSON, duration: JSON, kind: str) -> str:
         raise FlowFault(f"{value} moved by {duration} ms is out of the calendar") from None
 
 
-def earlier(value: JSON, duration: JSON, kind: str) -> str:
+def earlier(value: JSON, duration: JSON, kind: str) -> str | None:
     """`value - duration`."""
+    if duration is None:
+        return None
     return later(value, -_milliseconds(duration), kind)
 
 
-def between(left: JSON, right: JSON, kind: str) -> int:
+def between(left: JSON, right: JSON, kind: str) -> int | None:
     """`left - right` for two dates, times or datetimes: the duration between, in ms."""
+    if left is None or right is None:
+        return None
     difference = _on_a_line(moment(left, kind)) - _on_a_line(moment(right, kind))
     return int(difference / timedelta(milliseconds=1))
 
@@ -251,10 +275,16 @@ def is_number(value: JSON) -> TypeGuard[int | float]:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def eq(left: JSON, right: JSON, kind: str | None = None) -> bool:
-    """JSON equality: `true` is not `1`, and `1` equals `1.0`. Two dates or times (`kind`)
-    are equal as values ("17:00" is "17:00:00"); one that is not ISO text, as text."""
-    if kind is not None and isinstance(left, str) and isinstance(right, str):
+_MOMENT_KINDS = frozenset({ValueType.DATE, ValueType.TIME, ValueType.DATETIME})
+
+
+def eq(left: JSON, right: JSON, kind: Shape | None = None) -> bool:
+    """JSON equality: `true` is not `1`, and `1` equals `1.0`. Dates and times are equal as
+    values ("17:00" is "17:00:00"), wherever `kind`, the shape of the values, says they
+    are: "time", or inside a list or a record (`["time"]`, `{"at": "time"}`); a text that
+    is not ISO after all is compared as text."""
+    is_moment = isinstance(kind, str) and kind in _MOMENT_KINDS
+    if is_moment and isinstance(kind, str) and isinstance(left, str) and isinstance(right, str):
         try:
             return moment(left, kind) == moment(right, kind)
         except FlowFault:
@@ -262,13 +292,19 @@ def eq(left: JSON, right: JSON, kind: str | None = None) -> bool:
     if isinstance(left, bool) != isinstance(right, bool):
         return False
     if isinstance(left, list) and isinstance(right, list):
-        return len(left) == len(right) and all(map(eq, left, right))
+        item = kind[0] if isinstance(kind, list) and kind else None
+        return len(left) == len(right) and all(
+            eq(a, b, item) for a, b in zip(left, right, strict=True)
+        )
     if isinstance(left, dict) and isinstance(right, dict):
-        return left.keys() == right.keys() and all(eq(left[k], right[k]) for k in left)
+        fields = kind if isinstance(kind, dict) else {}
+        return left.keys() == right.keys() and all(
+            eq(left[k], right[k], fields.get(k)) for k in left
+        )
     return left == right
 
 
-def ne(left: JSON, right: JSON, kind: str | None = None) -> bool:
+def ne(left: JSON, right: JSON, kind: Shape | None = None) -> bool:
     return not eq(left, right, kind)
 
 
@@ -304,10 +340,11 @@ def ge(left: JSON, right: JSON, kind: str | None = None) -> bool:
     return bool(a >= b)
 
 
-def contains(item: JSON, collection: JSON) -> bool:
-    """`item in collection`: a list item, a substring, or a record field name."""
+def contains(item: JSON, collection: JSON, kind: Shape | None = None) -> bool:
+    """`item in collection`: a list item (equal as `eq` with the item's shape `kind`
+    says), a substring, or a record field name."""
     if isinstance(collection, list):
-        return any(eq(item, candidate) for candidate in collection)
+        return any(eq(item, candidate, kind) for candidate in collection)
     if isinstance(collection, str) and isinstance(item, str):
         return item in collection
     if isinstance(collection, dict) and isinstance(item, str):
@@ -354,7 +391,9 @@ def render(value: JSON) -> str:
 def _render_float(value: float) -> str:
     if math.isfinite(value) and value == int(value) and abs(value) < 1e15:
         return str(int(value))
-    return repr(value)
+    # Twelve significant digits: the noise of binary fractions is not said or sent
+    # (0.1 * 3 is "0.3", 1 / 3 is "0.333333333333"), a coordinate keeps its precision.
+    return format(value, ".12g")
 
 
 def text(*parts: JSON) -> str:

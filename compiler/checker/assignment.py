@@ -34,6 +34,7 @@ from .. import types as ty
 from ..diagnostics import Diagnostic, Note, error
 from ..graph import Edge, EdgeKind, FlowGraph
 from ..steps import Waits, assigned_variable, kind_of
+from ..walk import walk
 from .body import BodyFacts
 from .expressions import Use
 from .model import Variable
@@ -90,8 +91,33 @@ def _bits_of(known: WhenCallEnds, facts: _Facts) -> int:
 
 
 def _call_can_end_at(step: ast.Step) -> bool:
-    """Whether the caller can hang up, or the call end, while the step runs."""
-    return kind_of(step).waits is not Waits.NOTHING or isinstance(step, ast.Run)
+    """Whether the caller can hang up, or the call end, while the step runs: it waits,
+    runs an action (which may), or computes something that can fault at run time."""
+    waits = kind_of(step).waits is not Waits.NOTHING
+    return waits or isinstance(step, ast.Run) or _may_fault(step)
+
+
+def _may_fault(step: ast.Step) -> bool:
+    """Whether evaluating the step's expressions can raise a run-time fault, which ends
+    the call: arithmetic (division by zero, a json operand of the wrong kind), an index,
+    len(), a format, an ordering or `in`, a typed env()."""
+    return any(
+        _can_fault(node) for expr in kind_of(step).expressions(step) for node in walk(expr)
+    )
+
+
+def _can_fault(expr: ast.Expr) -> bool:
+    match expr:
+        case ast.Arithmetic() | ast.Negative() | ast.IndexAccess() | ast.FunctionCall():
+            return True
+        case ast.Formatted():
+            return True
+        case ast.Compare():
+            return expr.op not in (ast.CompareOp.EQ, ast.CompareOp.NE)
+        case ast.EnvRef():
+            return expr.as_type is not None
+        case _:
+            return False
 
 
 def _when_call_ends(
@@ -361,6 +387,8 @@ def _how_the_call_ends_at(step: ast.Step) -> str:
         return "the call is handed on here"
     if isinstance(step, ast.Run):
         return "the call can end inside the action this runs"
+    if kind_of(step).waits is Waits.NOTHING:
+        return "a fault in what this computes ends the call"
     return "the caller can hang up here"
 
 

@@ -138,9 +138,11 @@ class ExpressionLowerer:
     def _compare(self, expr: ast.Compare) -> str:
         function = COMPARE_FUNCTIONS[expr.op]
         left, right = self.lower(expr.left), self.lower(expr.right)
-        if expr.op is ast.CompareOp.IN:
-            return f"{function}({left}, {right})"
         left_type, right_type = self.types[expr.left], self.types[expr.right]
+        if expr.op is ast.CompareOp.IN:
+            item = _moment_shape(left_type)
+            with_item = f", {item}" if item is not None else ""
+            return f"{function}({left}, {right}{with_item})"
         if {left_type, right_type} == {ty.DATE, ty.DATETIME}:
             # A date with a datetime: with the datetime's day.
             if left_type == ty.DATETIME:
@@ -152,6 +154,9 @@ class ExpressionLowerer:
         if moment is not None:
             # Ordered, and equal, by value: "9:30" is before "17:00", and "17:00" is "17:00:00".
             return f"{function}({left}, {right}, {_kind(moment)})"
+        nested = _moment_shape(left_type) or _moment_shape(right_type)
+        if nested is not None:  # lists or records of dates or times, equal by value
+            return f"{function}({left}, {right}, {nested})"
         return f"{function}({left}, {right})"
 
     def _string(self, literal: ast.StringLit) -> str:
@@ -162,6 +167,22 @@ class ExpressionLowerer:
             for part in literal.parts
         ]
         return f"ops.text({', '.join(parts)})"
+
+
+def _moment_shape(t: Type) -> str | None:
+    """The run-time shape (ops.Shape) of a type that holds dates or times, at any depth,
+    as Python source, for ops.eq and ops.contains to compare those by value; None when
+    it holds none."""
+    if t in ty.MOMENTS:
+        return _kind(t)
+    if isinstance(t, ty.ListOf):
+        item = _moment_shape(t.element)
+        return None if item is None else f"[{item}]"
+    if isinstance(t, ty.Record):
+        fields = [(name, _moment_shape(field)) for name, field in t.fields]
+        kept = [f"{name!r}: {shape}" for name, shape in fields if shape is not None]
+        return "{" + ", ".join(kept) + "}" if kept else None
+    return None
 
 
 def _kind(t: Type) -> str:
