@@ -407,6 +407,10 @@ class Collect:
     reprompt: Expr | None
     attempts: NumberLit | None
     timeout: DurationLit | None
+    # `expect evening`: the part of the day an hour said without am/pm is read in.
+    day_part: Ident | None
+    # `expect 8 digits`: how many digits the answer has (keyed, ending on `#`, or said).
+    digits: NumberLit | None
     on_no_answer: Handler | None
     span: Span
 

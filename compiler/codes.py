@@ -108,6 +108,9 @@ TYPE_AFTER_AS = _code("E0019", Phase.SYNTAX, Severity.ERROR, "type after 'as' on
 DUPLICATE_RECORD_FIELD = _code(
     "E0020", Phase.SYNTAX, Severity.ERROR, "record field written twice"
 )
+EXPECTED_DIGITS = _code(
+    "E0030", Phase.SYNTAX, Severity.ERROR, "count of something other than digits"
+)
 
 # Names
 
@@ -133,6 +136,7 @@ PYTHON_SOURCE_UNPARSABLE = _code(
 )
 UNKNOWN_FUNCTION = _code("E0118", Phase.NAMES, Severity.ERROR, "unknown function")
 UNKNOWN_FORMAT = _code("E0119", Phase.NAMES, Severity.ERROR, "unknown format")
+UNKNOWN_DAY_PART = _code("E0130", Phase.NAMES, Severity.ERROR, "unknown part of the day")
 
 # Structure
 
@@ -208,6 +212,13 @@ FUNCTION_ARGUMENTS = _code(
 )
 FORMAT_DOES_NOT_FIT = _code(
     "E0543", Phase.TYPES, Severity.ERROR, "format that does not fit the value"
+)
+MIXED_LIST = _code("E0544", Phase.TYPES, Severity.ERROR, "list of items of different types")
+DAY_PART_NOT_A_TIME = _code(
+    "E0550", Phase.TYPES, Severity.ERROR, "part of the day on a collect that is not a time"
+)
+DIGITS_NOT_A_TEXT = _code(
+    "E0551", Phase.TYPES, Severity.ERROR, "count of digits on a collect that is not a text"
 )
 
 # Call_Rules

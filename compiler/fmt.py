@@ -903,6 +903,10 @@ def _collect(p: _Printer, s: ast.Collect) -> StepLayout:
         clauses.append((Text("attempts "), *_number(p, s.attempts)[0]))
     if s.timeout is not None:
         clauses.append((Text("timeout "), *p.literal(s.timeout)[0]))
+    if s.day_part is not None:
+        clauses.append((Text("expect "), Text(s.day_part.name, s.day_part.span)))
+    if s.digits is not None:
+        clauses.append((Text("expect "), *_number(p, s.digits)[0], Text(" digits")))
     return head, clauses + p.on(s.on_no_answer)
 
 

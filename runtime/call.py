@@ -51,6 +51,7 @@ from .services import (
     Question,
     Services,
 )
+from .understanding import understand_digits
 from .values import ValueType
 
 V = TypeVar("V", bound=JSON)
@@ -229,6 +230,10 @@ class Call:
     def _understand(self, question: Question, heard: str | None) -> JSON:
         if heard is None or not heard.strip():
             return None
+        if question.digits is not None:
+            # Keys, or digits said one by one: read alike in every language, so not
+            # the pluggable understanding's to read.
+            return understand_digits(heard, question.digits)
         return self.services.understanding.understand(
             question.type_name, heard, question.options, self.services.clock(), question.day_part
         )

@@ -60,6 +60,9 @@ class Question:
     timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
     # A `DayPart` (or its text, "evening"), passed on to `Understanding.understand`.
     day_part: str | None = None
+    # `expect 8 digits`: the answer is that many digits, keyed (a telephony channel
+    # ends the keying there or on `#`) or said one by one.
+    digits: int | None = None
 
 
 class Channel(Protocol):

@@ -1045,6 +1045,11 @@ def _unique_best(scores: dict[int, float]) -> int | None:
     return winners[0] if len(winners) == 1 else None
 
 
+# Words before a digit word that make it an option's number, not a count.
+KEY_WORDS = ("number", "option", "press", "pressed", "key")
+KEYPAD_FIGURES = frozenset("123456789")
+
+
 def _by_exact_words(said: str, options: Sequence[str]) -> int | None:
     """The answer is an option, up to case, punctuation and spacing."""
     words = _words(said)
@@ -1067,7 +1072,9 @@ def _by_phrase(said: str, options: Sequence[str]) -> int | None:
 
 
 def _by_position(said: str, options: Sequence[str]) -> int | None:
-    """ "the first one", "number two", "the last one", or a keypad digit."""
+    """ "the first one", "number two", "the last one", or the option's key on the
+    keypad, pressed or said ("3", "press three", and "three" alone unless an option
+    is a number): the options are numbered 1 to 9 in the order they are spoken."""
     stripped = said.strip()
     if re.fullmatch(r"[0-9]{1,3}", stripped):
         position = int(stripped) - 1
@@ -1076,12 +1083,21 @@ def _by_position(said: str, options: Sequence[str]) -> int | None:
     positions = {ORDINAL_CHOICES[w] for w in words if w in ORDINAL_CHOICES}
     if "last" in words:
         positions.add(len(options) - 1)
-    if _contains_phrase(words, "number") or _contains_phrase(words, "option"):
-        positions |= {UNITS[w] - 1 for w in words if w in UNITS and UNITS[w] > 0}
+    if _names_a_key(words, options):
+        keys = (UNITS.get(w, int(w) if w in KEYPAD_FIGURES else 0) for w in words)
+        positions |= {key - 1 for key in keys if key > 0}
     if len(positions) != 1:
         return None
     position = positions.pop()
     return position if 0 <= position < len(options) else None
+
+
+def _names_a_key(words: Sequence[str], options: Sequence[str]) -> bool:
+    """Whether a digit word in the answer is an option's number: "number two", "option
+    two", "press two", "two" alone (when no option is a number, which "two" would be)."""
+    if any(_contains_phrase(words, word) for word in KEY_WORDS):
+        return True
+    return len(words) == 1 and all(understand_number(option) is None for option in options)
 
 
 def _by_number(said: str, options: Sequence[str]) -> int | None:
@@ -1204,10 +1220,22 @@ def understand_secret(utterance: str) -> str | None:
     """A PIN or a passphrase: when every word is a digit ("1 2 3 4", "one two three
     four", "12 34", keyed "1234"), the digits joined ("1234"); otherwise the words as
     text, like `understand_text`."""
+    return _said_digits(utterance) or understand_text(utterance)
+
+
+def understand_digits(utterance: str, count: int) -> str | None:
+    """An answer of exactly `count` digits (`expect 8 digits`), keyed or said one by
+    one as `understand_secret` reads them; a `#` that ends the keying is not one."""
+    digits = _said_digits(utterance.replace("#", " "))
+    return digits if digits is not None and len(digits) == count else None
+
+
+def _said_digits(utterance: str) -> str | None:
+    """The digits joined when every word is one, else None."""
     words = re.findall(r"[0-9]+|[^\W\d_]+", utterance.lower())
     if words and all((w.isascii() and w.isdigit()) or w in UNITS or w == "oh" for w in words):
         return "".join(w if w.isdigit() else str(UNITS.get(w, 0)) for w in words)
-    return understand_text(utterance)
+    return None
 
 
 # Longer than any spoken answer to a question: not read as a value (text

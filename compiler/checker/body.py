@@ -15,6 +15,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import assert_never
 
+from flowc_runtime.services import DayPart
+
 from .. import ast, codes
 from .. import types as ty
 from ..diagnostics import Diagnostic, Fix, Note, did_you_mean, error, rename_fix
@@ -364,9 +366,76 @@ class BodyChecker:
                     )
                 )
             self._check_options(step.options)
+        if step.day_part is not None:
+            self._check_day_part(step, step.day_part, asked)
+        if step.digits is not None:
+            self._check_digits(step, step.digits, asked)
         self._spoken(step.prompt, "collect")
         if step.reprompt is not None:
             self._spoken(step.reprompt, "collect")
+
+    def _check_digits(self, step: ast.Collect, count: ast.NumberLit, asked: ty.Type) -> None:
+        """`expect N digits` counts at least one digit, on a collect of a text or a secret
+        (digits keep their leading zeros there) without options."""
+        if not isinstance(count.value, int) or count.value < 1:
+            self.diagnostics.append(
+                error(
+                    codes.INVALID_COUNT,
+                    count.span,
+                    "the number of digits must be a whole number of at least 1",
+                    help="write e.g. `expect 4 digits`",
+                )
+            )
+        if asked in (ty.TEXT, ty.SECRET) and step.options is None:
+            return
+        if step.options is not None:
+            asks = "chooses among options"
+            advice = "remove the clause: the options are keyed by their place (1 is the first)"
+        else:
+            asks = f"asks for {article(asked)}"
+            advice = (f"collect a text (`collect {step.var.name}: text`) or a secret, "
+                      "or remove the clause")
+        self.diagnostics.append(
+            error(
+                codes.DIGITS_NOT_A_TEXT,
+                count.span,
+                f"'expect {count.value} digits' gives a text of digits, but "
+                f"'collect {step.var.name}' {asks}",
+                notes=[Note("an account number or a PIN keeps its leading zeros as a text "
+                            "(\"0042\")")],
+                help=advice,
+            )
+        )
+
+    def _check_day_part(self, step: ast.Collect, part: ast.Ident, asked: ty.Type) -> None:
+        """`expect evening` names a part of the day, on a collect of a time or datetime."""
+        parts = [known.value for known in DayPart]
+        if part.name not in parts:
+            suggestion = did_you_mean(part.name, parts)
+            self.diagnostics.append(
+                error(
+                    codes.UNKNOWN_DAY_PART,
+                    part.span,
+                    f"there is no part of the day '{part.name}'",
+                    notes=[Note("the parts of the day: " + ", ".join(parts))],
+                    help=f"did you mean '{suggestion}'?" if suggestion else (
+                        "write the part the answer's hour falls in, e.g. `expect evening`"),
+                    fixes=rename_fix(part.span, part.name, suggestion, parts),
+                )
+            )
+        if asked not in (ty.TIME, ty.DATETIME):
+            self.diagnostics.append(
+                error(
+                    codes.DAY_PART_NOT_A_TIME,
+                    part.span,
+                    f"'expect {part.name}' reads the hour of a time, but "
+                    f"'collect {step.var.name}' asks for {article(asked)}",
+                    notes=[Note("a part of the day tells how to read an hour said without "
+                                "am/pm (\"seven\" is 19:00 in the evening)")],
+                    help=f"collect a time (`collect {step.var.name}: time`) or a datetime, "
+                         f"or remove `expect {part.name}`",
+                )
+            )
 
     def _check_options(self, options: ast.Expr) -> None:
         """Each written option is a text; options from an expression are a list of texts."""

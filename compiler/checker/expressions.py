@@ -81,6 +81,8 @@ class ExpressionTyper:
         # Typing a request's header, query or body value: sent as itself, so the two
         # sides of a `??` may differ (`"dob": birthday ?? ""`).
         self._sent_as_data = False
+        # Typing anything inside such a value: a list there may mix kinds of items (JSON).
+        self._in_request = False
 
     @property
     def in_after_call(self) -> bool:
@@ -91,10 +93,11 @@ class ExpressionTyper:
         # Only the `??` chain at the top of the value is sent as it is: what is inside
         # (a comparison, a template) is checked as anywhere else.
         self._sent_as_data = isinstance(expr, ast.Fallback)
+        self._in_request = True
         try:
             return self.type_of(expr)
         finally:
-            self._sent_as_data = False
+            self._sent_as_data = self._in_request = False
 
     def secret_spans(self, expr: ast.Expr) -> list[Span]:
         """Where an expression already typed holds a secret: each template of a string that
@@ -199,9 +202,15 @@ class ExpressionTyper:
 
     def _list(self, expr: ast.ListLit, guarded: bool) -> ty.Type:
         element: ty.Type | None = None
+        mixed: tuple[ty.Type, ast.Expr] | None = None
         for item in expr.items:
             item_type = self.type_of(item, guarded=guarded)
-            element = item_type if element is None else (ty.join(element, item_type) or ty.JSON)
+            joined = item_type if element is None else ty.join(element, item_type)
+            if joined is None and mixed is None and element is not None:
+                mixed = (element, item)
+            element = joined or ty.JSON
+        if mixed is not None and not self._in_request:
+            self.diagnostics.append(_mixed_list(expr, *mixed, self.types[mixed[1]]))
         return ty.ListOf(element or ty.JSON)
 
     def _record(self, expr: ast.RecordLit, guarded: bool) -> ty.Type:
@@ -525,6 +534,20 @@ class ExpressionTyper:
                     help="items are counted from 0: items[0] is the first",
                 )
             )
+
+
+def _mixed_list(
+    expr: ast.ListLit, first: ty.Type, item: ast.Expr, item_type: ty.Type
+) -> Diagnostic:
+    return error(
+        codes.MIXED_LIST,
+        item.span,
+        f"this list holds {article(first)} and then {article(item_type)}: "
+        "the items of a list have one type",
+        notes=[Note("in this list", expr.span)],
+        help="make the items one type, or use a record for values of different kinds "
+        "(a request's body may send a mixed list: there it is JSON)",
+    )
 
 
 def _never_an_option(variable: Variable, text: ast.StringLit, op: ast.CompareOp) -> Diagnostic:

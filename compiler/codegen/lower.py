@@ -390,6 +390,10 @@ class BodyLowerer:
             parts.append(f"attempts={int(step.attempts.value)!r}")
         if step.timeout is not None:
             parts.append(f"timeout_seconds={step.timeout.milliseconds / 1000!r}")
+        if step.day_part is not None:
+            parts.append(f"day_part={step.day_part.name!r}")
+        if step.digits is not None:
+            parts.append(f"digits={int(step.digits.value)!r}")
         return f"Question({', '.join(parts)})"
 
     def _run(self, index: int, step: ast.Run) -> StepIR:

@@ -322,6 +322,8 @@ class Builder:
         # rest: an optional IN and its list of options, then the clauses.
         has_options = bool(rest) and _is(rest[0], "IN")
         clauses = self._clauses("collect", rest[2:] if has_options else rest)
+        # `expect evening` gives a name, `expect 8 digits` the count (see digit_count).
+        expected = clauses.get("expect")
         return ast.Collect(
             labels=(),
             var=self._name(var),
@@ -331,9 +333,17 @@ class Builder:
             reprompt=clauses.get("reprompt"),
             attempts=clauses.get("attempts"),
             timeout=clauses.get("timeout"),
+            day_part=expected if isinstance(expected, ast.Ident) else None,
+            digits=expected if isinstance(expected, ast.NumberLit) else None,
             on_no_answer=self._handler(clauses.handlers, "no_answer", "collect"),
             span=self._cover(keyword, rest[-1] if rest else type_),
         )
+
+    def digit_count(self, count: ast.NumberLit, unit: ast.Ident) -> ast.NumberLit:
+        """The count of `expect 8 digits`; the word after it can only be `digits`."""
+        if unit.name != "digits":
+            self._report(messages.not_digits(count, unit))
+        return count
 
     def request(
         self, keyword: Token, var: ast.Ident, method: Token, url: ast.Expr, *rest: Any

@@ -419,6 +419,18 @@ def wrong_handler(handler: ast.Handler, step: str, event: str) -> Diagnostic:
     )
 
 
+def not_digits(count: ast.NumberLit, unit: ast.Ident) -> Diagnostic:
+    written = f"{count.value:g}"
+    return error(
+        codes.EXPECTED_DIGITS,
+        unit.span,
+        f"a collect expects a count of digits, not of '{unit.name}'",
+        notes=[Note("`expect N digits` asks for an answer of N digits, keyed or said")],
+        help=f"write `expect {written} digits`",
+        fixes=rename_fix(unit.span, unit.name, "digits", ("digits",)),
+    )
+
+
 def not_plain(literal: ast.StringLit, what: str) -> Diagnostic:
     return error(codes.TEMPLATE_NOT_PLAIN, literal.span, f"{what} cannot hold a template")
 

@@ -32,8 +32,10 @@ The session (`_Session`):
   and how many texts were dropped (`dropped`).
 - A question is answered by the caller's next `prompt` (final ones only), or by
   keys: they are collected until `#` (not part of the answer; `#` alone is
-  silence) or a pause of DIGIT_PAUSE_SECONDS (at most the question's timeout)
-  after the last key, and words said while keying are not heard. Silence is the
+  silence), a pause of DIGIT_PAUSE_SECONDS (at most the question's timeout)
+  after the last key, or as many keys as answer the question
+  (`turns.keys_that_answer`: one for a short menu, N for `expect N digits`),
+  and words said while keying are not heard. Silence is the
   question's timeout passing after the agent's last words have been said, as a
   <Gather>'s timeout starts once its prompt is over. Words and keys that come
   while no question is open (a turn running, a hold) are dropped, as speech
@@ -77,7 +79,7 @@ from ..events import EventRecord, Interrupted, WebhookRefused
 from ..services import JSON, Question
 from .store import StoreUnavailable
 from .switchboard import HOLD_PHRASE, StaleTurn, UnknownCall
-from .turns import CallerInput, InputKind, Next, Reply
+from .turns import CallerInput, InputKind, Next, Reply, keys_that_answer
 from .twilio_voice import (
     bad_call_sid,
     base_url,
@@ -482,6 +484,7 @@ class _Session:
         self._drop_early_input()
         keys, last_key = "", 0.0
         key_pause = min(DIGIT_PAUSE_SECONDS, question.timeout_seconds)
+        enough_keys = keys_that_answer(question)
         while True:
             heard = await self._next_heard(
                 last_key + key_pause if keys else self._silence_at(question)
@@ -499,6 +502,8 @@ class _Session:
                 if heard.text == FINISH_KEY:
                     return CallerInput(InputKind.TURN, heard=keys or None)
                 keys, last_key = keys + heard.text, time.monotonic()
+                if len(keys) == enough_keys:
+                    return CallerInput(InputKind.TURN, heard=keys)
 
     def _silence_at(self, question: Question) -> float:
         """When silence answers the question: its timeout after the agent's last words

@@ -54,6 +54,24 @@ class CallerInput:
 START = CallerInput(InputKind.START)
 HUNG_UP = CallerInput(InputKind.HANGUP)
 
+# Options 1 to 9 each take one key; with ten or more a menu waits for `#` or a pause.
+MAX_ONE_KEY_OPTIONS = 9
+
+
+def keys_that_answer(question: Question) -> int | None:
+    """How many keys answer the question without waiting for `#` or a pause: the
+    count of `expect N digits`, one for a menu of at most nine options ("press 1
+    for sales"), else None. Options that are numbers ("5", "10") may be keyed as
+    such, so they wait."""
+    if question.digits is not None:
+        return question.digits
+    options = question.options
+    if options and len(options) <= MAX_ONE_KEY_OPTIONS and not any(
+        option.strip().isdigit() for option in options
+    ):
+        return 1
+    return None
+
 
 class Next(StrEnum):
     """What follows the agent's words in a reply."""
@@ -83,6 +101,7 @@ class Reply:
                 "options": None if q.options is None else list(q.options),
                 "attempts": q.attempts,
                 "timeout_seconds": q.timeout_seconds,
+                "digits": q.digits,
             }
         return {
             "says": list(self.says),
@@ -99,6 +118,7 @@ class Reply:
         if isinstance(q, dict):
             options = q["options"]
             reprompt = q["reprompt"]
+            digits = q.get("digits")  # absent from replies stored before `expect N digits`
             question = Question(
                 str(q["type_name"]),
                 str(q["prompt"]),
@@ -106,6 +126,7 @@ class Reply:
                 [str(o) for o in options] if isinstance(options, list) else None,
                 int(str(q["attempts"])),
                 float(str(q["timeout_seconds"])),
+                digits=digits if isinstance(digits, int) else None,
             )
         return cls(
             tuple(str(s) for s in says),

@@ -13,7 +13,8 @@ the form fields with the account's auth token; the twilio package checks it.
 
 TwiML is written with the twilio package: `talk` is `<Say>`; a `collect` is a
 `<Gather input="speech dtmf">` holding its prompt, so the caller may answer
-over it; `end` is `<Hangup/>`; `transfer` is a `<Dial>` whose action reports how
+over it (by keys too: one for a menu of up to nine options, N and `#` for
+`expect N digits`); `end` is `<Hangup/>`; `transfer` is a `<Dial>` whose action reports how
 the dial went.
 """
 
@@ -34,9 +35,10 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 from ..events import WebhookRefused
 from .store import StoreUnavailable
 from .switchboard import HOLD_PHRASE, StaleTurn, UnknownCall
-from .turns import HUNG_UP, CallerInput, InputKind, Next, Reply
+from .turns import HUNG_UP, CallerInput, InputKind, Next, Reply, keys_that_answer
 
 if TYPE_CHECKING:
+    from ..services import Question
     from .app import Served
     from .settings import ServeConfig
 
@@ -272,6 +274,14 @@ def _say_all(response: VoiceResponse, says: Sequence[str]) -> None:
         response.say(text)
 
 
+def _keys(question: Question) -> dict[str, str | int]:
+    """How keying ends (`keys_that_answer`): after that many keys, or on `#`, which
+    Twilio leaves out of Digits; without a count, on `#` or the timeout (Twilio's
+    defaults)."""
+    count = keys_that_answer(question)
+    return {} if count is None else {"num_digits": count, "finish_on_key": "#"}
+
+
 def _gather(reply: Reply, action: str, prompt: str | None) -> Gather:
     question = reply.question
     assert question is not None  # a LISTEN reply always has its question
@@ -285,6 +295,7 @@ def _gather(reply: Reply, action: str, prompt: str | None) -> Gather:
         timeout=max(1, math.ceil(question.timeout_seconds)),
         speech_timeout="auto",
         **hints,
+        **_keys(question),
     )
     if prompt is not None:
         gather.say(prompt)

@@ -97,7 +97,8 @@ def test_types_are_the_checkers(tmp_path: Path) -> None:
 
 def test_a_request_sends_either_side_of_a_fallback_as_it_is(tmp_path: Path) -> None:
     """`"dob": birthday ?? ""` sends a date or an empty text: the JSON of a body holds
-    either, so the two sides may differ there (and only there: E0505 elsewhere)."""
+    either, so the two sides may differ there (and only there: E0505 elsewhere); so may
+    the items of a list (E0544 elsewhere)."""
     flow, model = check(
         tmp_path,
         """flow F {
@@ -107,7 +108,7 @@ def test_a_request_sends_either_side_of_a_fallback_as_it_is(tmp_path: Path) -> N
     prompt "Your date of birth?"
   save:
   request saved = POST "https://crm.example/people"
-    body {"dob": birthday ?? "", "year": birthday ?? 0}
+    body {"dob": birthday ?? "", "year": birthday ?? 0, "tags": [1, "vip"]}
   bye:
   end
 }
@@ -116,7 +117,9 @@ def test_a_request_sends_either_side_of_a_fallback_as_it_is(tmp_path: Path) -> N
     request = flow.steps[1]
     assert isinstance(request, ast.Request) and request.body is not None
     types = model.bodies[flow].types
-    assert [types[entry.value] for entry in request.body] == [ty.JSON, ty.JSON]
+    assert [types[entry.value] for entry in request.body] == [
+        ty.JSON, ty.JSON, ty.ListOf(ty.JSON),  # a mixed list is JSON there, E0544 elsewhere
+    ]
 
 
 def test_a_read_before_its_set_is_json_while_checking_and_then_the_sets_type(

@@ -72,7 +72,7 @@ def test_module_expressions_reach_every_evaluated_expression(path: Path) -> None
     for module in program.modules.values():
         walked = [node for root in module_expressions(module) for node in walk(root)]
         # Plain text and clause constants, never evaluated: meta values, import paths,
-        # input labels, attempts, retries and timeouts.
+        # input labels, attempts, retries, timeouts and counts of digits.
         constant = [node for decl in module.declarations for node in _constants(decl)]
         expected = [
             node
@@ -92,7 +92,7 @@ def _constants(decl: ast.Declaration) -> list[ast.Expr]:
     found: list[ast.Expr | None] = []
     for step in steps:
         if isinstance(step, ast.Collect):
-            found += (step.attempts, step.timeout)
+            found += (step.attempts, step.timeout, step.digits)
         if isinstance(step, ast.Request):
             found += (step.retries, step.timeout)
     if isinstance(decl, ast.Action):

@@ -92,6 +92,7 @@ def test_the_example_tests_take_every_edge_of_every_example(tmp_path: Path) -> N
     assert {(b["kind"], b["name"]) for b in document["bodies"]} >= {
         ("flow", "LegalIntake"), ("action", "MakeAppointment"), ("flow", "SupportLine"),
         ("action", "VerifyIdentity"), ("flow", "LeadCapture"), ("after call", "LeadCapture"),
+        ("flow", "BankLine"),
     }
 
 

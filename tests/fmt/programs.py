@@ -95,6 +95,13 @@ SMS_PATHS = st.lists(VARIABLES, min_size=1, max_size=3).map(
         ast.Name(names[0], NO_SPAN),
     )
 )
+DAY_PARTS = st.sampled_from(["morning", "afternoon", "evening"]).map(_ident)
+# A collect's one `expect` clause: a part of the day or a count of digits, or none.
+COLLECT_EXPECTS: st.SearchStrategy[tuple[ast.Ident | None, ast.NumberLit | None]] = st.one_of(
+    st.just((None, None)),
+    DAY_PARTS.map(lambda part: (part, None)),
+    NUMBERS.map(lambda count: (None, count)),
+)
 OPTIONS = st.lists(EXPRESSIONS, max_size=3).map(lambda items: ast.ListLit(tuple(items), NO_SPAN))
 
 # Each kind of step, as a function of its labels.
@@ -106,9 +113,11 @@ def _step_kinds() -> st.SearchStrategy[_Labelled]:
     return st.one_of(
         st.builds(lambda e: lambda ls: ast.Talk(ls, e, n), EXPRESSIONS),
         st.builds(
-            lambda v, t, o, p, r, a, d, h: lambda ls: ast.Collect(ls, v, t, o, p, r, a, d, h, n),
+            lambda v, t, o, p, r, a, d, x, h: lambda ls: ast.Collect(
+                ls, v, t, o, p, r, a, d, *x, h, n
+            ),
             VARIABLES, TYPES, _optional(OPTIONS | PATHS), EXPRESSIONS, _optional(EXPRESSIONS),
-            _optional(NUMBERS), _optional(DURATIONS), _optional(NO_ANSWER),
+            _optional(NUMBERS), _optional(DURATIONS), COLLECT_EXPECTS, _optional(NO_ANSWER),
         ),
         st.builds(
             lambda v, m, u, hs, q, b, x, d, r, h: lambda ls: ast.Request(

@@ -139,6 +139,8 @@ def _step(s: ast.Step) -> str:
                     s.reprompt and f"reprompt {expr(s.reprompt)}",
                     s.attempts and f"attempts {expr(s.attempts)}",
                     s.timeout and f"timeout {expr(s.timeout)}",
+                    s.day_part and f"expect {s.day_part.name}",
+                    s.digits and f"expect {expr(s.digits)} digits",
                     _on(s.on_no_answer),
                 ],
             )

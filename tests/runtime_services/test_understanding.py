@@ -11,7 +11,7 @@ from datetime import date, datetime
 
 import pytest
 from flowc_runtime.services import JSON
-from flowc_runtime.understanding import RuleBasedUnderstanding
+from flowc_runtime.understanding import RuleBasedUnderstanding, understand_digits
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -436,6 +436,14 @@ BILLING = ["monthly", "yearly"]
         (BILLING, "every month", "monthly"),
         (BILLING, "once a year", "yearly"),
         (["weekly", "annual plan"], "yearly", "annual plan"),
+        # a keypad menu: the options are 1 to 9 in the order spoken, keyed or said
+        (SIZES, "one", "small"),
+        (SIZES, "press two", "medium"),
+        (SIZES, "I pressed 3", "large"),
+        (SIZES, "option one", "small"),
+        (SIZES, "press four", None),
+        (["5", "10", "15"], "two", None),  # "two" is a number here, not a key
+        (["5", "10", "15"], "press two", "10"),
     ],
 )
 def test_choice(options: list[str], said: str, value: JSON) -> None:
@@ -592,3 +600,20 @@ def test_an_unknown_locale_or_region_is_refused_when_built() -> None:
         RuleBasedUnderstanding(default_region="XX")
     with pytest.raises(ValueError, match="no telephone numbering plan is known for '999'"):
         RuleBasedUnderstanding(default_country_code="999")
+
+
+@pytest.mark.parametrize(
+    ("said", "value"),
+    [
+        ("00421234", "00421234"),  # keyed: leading zeros kept
+        ("00421234#", "00421234"),  # the `#` that ends the keying is not a digit
+        ("oh oh four two one two three four", "00421234"),
+        ("0042 1234", "00421234"),
+        ("0042123", None),  # one short: asked again
+        ("004212345", None),
+        ("my account is 00421234", None),  # words besides the digits
+        ("#", None),
+    ],
+)
+def test_a_fixed_number_of_digits(said: str, value: str | None) -> None:
+    assert understand_digits(said, 8) == value

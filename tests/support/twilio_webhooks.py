@@ -59,6 +59,8 @@ class Gather:
     action_on_empty_result: bool
     speech_timeout: str | None
     says: list[str]
+    num_digits: int | None = None
+    finish_on_key: str | None = None
 
     @property
     def prompt(self) -> str | None:
@@ -129,6 +131,7 @@ class TwiML:
 def _gather(verb: ElementTree.Element) -> Gather:
     timeout = verb.get("timeout")
     hints = verb.get("hints")
+    num_digits = verb.get("numDigits")
     return Gather(
         action=verb.get("action"),
         method=verb.get("method"),
@@ -138,6 +141,8 @@ def _gather(verb: ElementTree.Element) -> Gather:
         action_on_empty_result=verb.get("actionOnEmptyResult") == "true",
         speech_timeout=verb.get("speechTimeout"),
         says=[say.text or "" for say in verb.findall("Say")],
+        num_digits=None if num_digits is None else int(num_digits),
+        finish_on_key=verb.get("finishOnKey"),
     )
 
 
