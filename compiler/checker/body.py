@@ -89,12 +89,18 @@ class BodyChecker:
             self._declare_interface(self.body.owner)
         for step in self.body.steps:
             self._declare_from_step(step)
-        self.expressions.step = -1  # uses in default handlers belong to no single step
-        for handler in self.body.handlers:
-            self._check_target(handler.target, targets, handler)
-        for index, step in enumerate(self.body.steps):
-            self.expressions.step = index
-            self._check_step(step, targets)
+        typed_from = len(self.diagnostics)
+        self._type_body(targets)
+        if self.expressions.read_before_set:
+            # A path read before its variable's `set` was typed read as json. Now that
+            # every `set` is typed, type the body again with those types, so that an
+            # operator on such a read is checked like any other; the second pass finds
+            # all the first did, so its findings replace the first's.
+            del self.diagnostics[typed_from:]
+            self.expressions = ExpressionTyper(
+                self.body, self.variables, self.expressions.elsewhere
+            )
+            self._type_body(targets)
         assigned = [
             name
             for name, var in self.variables.items()
@@ -110,6 +116,14 @@ class BodyChecker:
             [*inherited, *assigned],
             self.expressions.types,
         )
+
+    def _type_body(self, targets: Mapping[ast.Target, Destination]) -> None:
+        self.expressions.step = -1  # uses in default handlers belong to no single step
+        for handler in self.body.handlers:
+            self._check_target(handler.target, targets, handler)
+        for index, step in enumerate(self.body.steps):
+            self.expressions.step = index
+            self._check_step(step, targets)
 
     # -- variables -------------------------------------------------------------
 

@@ -88,6 +88,11 @@ class ExpressionTyper:
     def in_after_call(self) -> bool:
         return self.body.kind is BodyKind.AFTER_CALL
 
+    @property
+    def read_before_set(self) -> bool:
+        """Whether a path was read before its variable's `set` was typed (as json)."""
+        return bool(self._deferred)
+
     def type_of_data(self, expr: ast.Expr) -> ty.Type:
         """The type of a value a request sends (a header, query or body entry)."""
         # Only the `??` chain at the top of the value is sent as it is: what is inside
