@@ -214,6 +214,7 @@ FORMAT_DOES_NOT_FIT = _code(
     "E0543", Phase.TYPES, Severity.ERROR, "format that does not fit the value"
 )
 MIXED_LIST = _code("E0544", Phase.TYPES, Severity.ERROR, "list of items of different types")
+NO_OPTIONS = _code("E0545", Phase.TYPES, Severity.ERROR, "collect with no options")
 DAY_PART_NOT_A_TIME = _code(
     "E0550", Phase.TYPES, Severity.ERROR, "part of the day on a collect that is not a time"
 )

@@ -454,6 +454,16 @@ class BodyChecker:
     def _check_options(self, options: ast.Expr) -> None:
         """Each written option is a text; options from an expression are a list of texts."""
         if isinstance(options, ast.ListLit):
+            if not options.items:
+                self.diagnostics.append(
+                    error(
+                        codes.NO_OPTIONS,
+                        options.span,
+                        "a collect with no options can never be answered",
+                        help='write the options the caller chooses from: `in ["yes", "no"]`, '
+                        "or leave `in [...]` out to take any answer",
+                    )
+                )
             for item in options.items:
                 self._expect_spoken(item, ty.TEXT, "an option of a collect", "collect")
             return
