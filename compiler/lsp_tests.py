@@ -18,6 +18,7 @@ from .diagnostics import Diagnostic
 from .lsp_documents import path_of
 from .source import SourceFile
 from .testing import check_flowtest
+from .testing.programs import Programs
 
 SUFFIX = ".flowtest"
 
@@ -70,6 +71,7 @@ class TestFiles:
 
 def _diagnostics_of(path: str, text: str) -> tuple[list[Diagnostic], dict[str, SourceFile]]:
     # With the text given, nothing is read but the files the test names, whose
-    # problems (missing, not parsing) are diagnostics of the test.
-    checked = check_flowtest(path, text)
+    # problems (missing, not parsing) are diagnostics of the test. The flow it calls is
+    # checked, not built: nothing generated at each keystroke, no cache written.
+    checked = check_flowtest(path, text, Programs(generate=False))
     return list(checked.diagnostics), dict(checked.sources)

@@ -21,6 +21,7 @@ from flowc_runtime import Body
 from .. import ast
 from ..build import BuildResult, build_files, write_files
 from ..checker.model import BodyModel
+from ..pipeline import check_files
 from ..run import RunError, load_body, on_sys_path, refuse_installed_names
 
 
@@ -68,11 +69,14 @@ class Programs:
 
     _built: dict[str, Program] = field(default_factory=dict)
     _loaded: _Loaded | None = None
+    # False where the tests are only checked, never run (the editor, at each keystroke):
+    # the programs are checked and their modules not generated.
+    generate: bool = True
 
     def get(self, path: str) -> Program:
         """The program of the .flow file at `path` (normalised), checked and built once."""
         if path not in self._built:
-            build = build_files([path])
+            build = build_files([path]) if self.generate else _checked_only(path)
             self._built[path] = Program(path, build, StepIndex.of(build))
         return self._built[path]
 
@@ -89,6 +93,10 @@ class Programs:
         if self._loaded is not None:
             self._loaded.close()
             self._loaded = None
+
+
+def _checked_only(path: str) -> BuildResult:
+    return BuildResult(check_files([path]), (), {})
 
 
 @dataclass

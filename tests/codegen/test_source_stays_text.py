@@ -21,6 +21,7 @@ from flowc import __version__
 from flowc.build import build_files, write_files
 from flowc_runtime import Outcome, ScriptedChannel, run_call
 
+from tests.codegen.built import build_into, imported
 from tests.runtime_core.helpers import local_services
 
 HERE = Path(__file__).resolve().parent
@@ -30,21 +31,13 @@ MODULE = "nasty_source_names"
 
 @pytest.fixture(scope="module")
 def output(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    result = build_files([str(HERE / f"{MODULE}.flow")])
-    assert result.ok, [d.message for d in result.check.diagnostics]
-    folder = tmp_path_factory.mktemp("nasty")
-    write_files(result.files, str(folder))
-    return folder
+    return build_into(HERE / f"{MODULE}.flow", tmp_path_factory.mktemp("nasty"))
 
 
 @pytest.fixture
 def module(output: Path) -> Iterator[ModuleType]:
-    sys.path.insert(0, str(output))
-    try:
-        yield importlib.import_module(MODULE)
-    finally:
-        sys.path.remove(str(output))
-        sys.modules.pop(MODULE, None)
+    with imported(output, MODULE) as found:
+        yield found
 
 
 def test_every_string_is_said_exactly_as_written(module: ModuleType) -> None:

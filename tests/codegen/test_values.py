@@ -7,7 +7,6 @@ Each operator becomes the `ops` function the checker's types choose; the module 
 from __future__ import annotations
 
 import asyncio
-import importlib
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -15,9 +14,9 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-from flowc.build import build_files, write_files
 from flowc_runtime import Outcome, ScriptedChannel, run_call
 
+from tests.codegen.built import build_into, imported
 from tests.runtime_core.helpers import local_services
 from tests.support.http_server import LocalHttpServer, Reply
 
@@ -27,21 +26,13 @@ PROJECT = HERE.parents[1]
 
 @pytest.fixture(scope="module")
 def output(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    result = build_files([str(HERE / "values.flow")])
-    assert result.ok, [d.message for d in result.check.diagnostics]
-    folder = tmp_path_factory.mktemp("values")
-    write_files(result.files, str(folder))
-    return folder
+    return build_into(HERE / "values.flow", tmp_path_factory.mktemp("values"))
 
 
 @pytest.fixture
 def module(output: Path) -> Iterator[ModuleType]:
-    sys.path.insert(0, str(output))
-    try:
-        yield importlib.import_module("values")
-    finally:
-        sys.path.remove(str(output))
-        sys.modules.pop("values", None)
+    with imported(output, "values") as found:
+        yield found
 
 
 def test_the_operators_become_the_ops_their_types_choose(output: Path) -> None:
