@@ -8,7 +8,9 @@ cannot be written).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import tomllib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,7 +24,8 @@ EXIT_PASSED, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 def add_test_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "paths", nargs="*", metavar="PATH",
-        help=".flowtest files or folders to search (default: the current folder)",
+        help=".flowtest files or folders to search (default: [tool.flowc] test-paths "
+        "of the nearest pyproject.toml, else the current folder)",
     )
     parser.add_argument("--junit", metavar="FILE", help="write the results as JUnit XML")
     parser.add_argument(
@@ -40,12 +43,13 @@ def run_test_command(args: argparse.Namespace) -> int:
     from .runner import Runner, find_tests
 
     try:
-        files = find_tests(args.paths or ["."])
+        paths = args.paths or configured_test_paths(Path.cwd()) or ["."]
+        files = find_tests(paths)
     except TestInputError as exc:
         print(f"flowc: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     if not files:
-        where = ", ".join(args.paths or ["the current folder"])
+        where = ", ".join(paths if paths != ["."] else ["the current folder"])
         print(f"flowc: error: no .flowtest files in {where}", file=sys.stderr)
         return EXIT_USAGE
     runner = Runner()
@@ -70,6 +74,35 @@ def run_test_command(args: argparse.Namespace) -> int:
     if args.coverage:
         sys.stdout.write(render_human(reports))
     return EXIT_PASSED if all(r.status == "passed" for r in results) else EXIT_FAILED
+
+
+def configured_test_paths(folder: Path) -> list[str]:
+    """`[tool.flowc] test-paths` of the nearest pyproject.toml at or above `folder`.
+
+    As pytest's `testpaths`: the folders a bare `flowc test` searches, relative to
+    the pyproject.toml, so a project can keep deliberately failing fixtures out of
+    its default run. No pyproject.toml, or one without the setting, gives [].
+    """
+    from .check import TestInputError
+
+    for candidate in (folder, *folder.parents):
+        pyproject = candidate / "pyproject.toml"
+        if not pyproject.is_file():
+            continue
+        try:
+            settings = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise TestInputError(f"cannot read {pyproject}: {exc}") from None
+        paths = settings.get("tool", {}).get("flowc", {}).get("test-paths")
+        if paths is None:
+            return []
+        if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths):
+            raise TestInputError(
+                f"{pyproject}: [tool.flowc] test-paths must be a list of folder names"
+            )
+        # Shown relative to where flowc runs, as paths given on the command line are.
+        return [os.path.relpath(candidate / path, folder) for path in paths]
+    return []
 
 
 def _show(results: Sequence[TestResult]) -> None:

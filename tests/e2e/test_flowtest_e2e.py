@@ -121,3 +121,39 @@ def test_junit_and_exit_statuses(tmp_path: Path) -> None:
     assert missing.returncode == 2 and "'nowhere' does not exist" in missing.stderr
     (tmp_path / "empty").mkdir()
     assert flowc("test", "empty", cwd=tmp_path).returncode == 2
+
+
+def test_a_bare_flowc_test_runs_the_folders_the_projects_pyproject_names(
+    tmp_path: Path,
+) -> None:
+    flow = copy_example(tmp_path)
+    (tmp_path / "tests").mkdir()
+    with running_booking_api("key-1") as url:
+        recorded = flowc(
+            "run", flow.name, "--caller", "+15550001111", "--record", "tests/booked.flowtest",
+            cwd=tmp_path, stdin=TURNS,
+            env={"BOOKING_API_URL": url, "CALENDAR_API_KEY": "key-1"},
+        )
+    assert recorded.returncode == 0, recorded.stderr
+    fixtures = tmp_path / "fixtures"  # a test that fails on purpose, outside test-paths
+    fixtures.mkdir()
+    broken = (tmp_path / "tests" / "booked.flowtest").read_text(encoding="utf-8")
+    (fixtures / "broken.flowtest").write_text(
+        broken.replace("../legal_intake_local.flow", "../missing.flow"), encoding="utf-8"
+    )
+    assert flowc("test", cwd=tmp_path).returncode == 1  # without the setting: every file
+
+    (tmp_path / "pyproject.toml").write_text('[tool.flowc]\ntest-paths = ["tests"]\n')
+    (tmp_path / "tests" / "deeper").mkdir()
+    from_root = flowc("test", cwd=tmp_path)
+    from_below = flowc("test", cwd=tmp_path / "tests" / "deeper")
+    assert from_root.returncode == 0, from_root.stdout
+    assert "1 passed, 0 failed, 0 errors" in from_root.stdout
+    assert from_below.returncode == 0, from_below.stdout  # the nearest pyproject.toml
+    assert flowc("test", "fixtures", cwd=tmp_path).returncode == 1  # named paths win
+
+    (tmp_path / "pyproject.toml").write_text('[tool.flowc]\ntest-paths = "tests"\n')
+    misconfigured = flowc("test", cwd=tmp_path)
+    assert misconfigured.returncode == 2
+    assert "[tool.flowc] test-paths must be a list of folder names" in misconfigured.stderr
+    assert "Traceback" not in misconfigured.stderr
