@@ -12,7 +12,7 @@ That covers the shapes generated code has. A line this module is not sure of
 (a long line without brackets, with a comment, operators between its parts,
 ...) raises `NotSure`; only the top-level statement holding it is then given
 to Black (`format_source`), so the result is Black's in every case, and
-`tests/codegen/test_black_style.py` checks that the fast path agrees with Black
+`tests/codegen/test_formatting.py` checks that the fast path agrees with Black
 on every example and on the benchmark program.
 """
 
