@@ -376,6 +376,19 @@ class Handler:
 
 
 @dataclass(frozen=True, slots=True)
+class Intent:
+    """`on intent NAME ["phrase", ...] -> target` at the top of a flow or an action: what
+    the caller may say at any `collect` of the body to go to the target instead."""
+
+    name: Ident
+    phrases: tuple[StringLit, ...]
+    # From `[` to `]`, around the phrases.
+    brackets: Span
+    target: Target
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
 class Entry:
     """`"key": expr` in `headers`, `query` or `body`."""
 
@@ -393,6 +406,8 @@ class Entry:
 class Talk:
     labels: tuple[Ident, ...]
     text: Expr
+    # False for `talk "..." uninterruptible`: the caller's speech does not cut it short.
+    interruptible: bool
     span: Span
 
 
@@ -412,6 +427,42 @@ class Collect:
     # `expect 8 digits`: how many digits the answer has (keyed, ending on `#`, or said).
     digits: NumberLit | None
     on_no_answer: Handler | None
+    span: Span
+    # A collect of a record (`collect order: {size: text in [...], count: number}`): its
+    # fields, their prompts, what is known already and the read-back. `type` is then
+    # the record type of the fields.
+    form: Form | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FormField:
+    """A field of a form, `size: text in ["small", "large"]`: its type and written options."""
+
+    name: Ident
+    type: TypeExpr
+    options: ListLit | None
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class FieldAsk:
+    """`ask size "What size?"`: the prompt of a field that is still missing."""
+
+    field: Ident
+    prompt: Expr
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Form:
+    """What a collect of a record adds to a collect: its fields and their clauses."""
+
+    fields: tuple[FormField, ...]
+    asks: tuple[FieldAsk, ...]
+    # `given {size: preferred_size}` or `given last_order`: fields known before asking.
+    given: Expr | None
+    # `confirm "So that's {{order.size}}, right?"`: read back once every field is known.
+    confirm: Expr | None
     span: Span
 
 
@@ -605,6 +656,7 @@ class Action:
     inputs: tuple[Input, ...]
     outputs: tuple[Output, ...]
     handlers: tuple[Handler, ...]
+    intents: tuple[Intent, ...]
     steps: tuple[Step, ...]
     span: Span
 
@@ -614,6 +666,7 @@ class Flow:
     name: Ident
     meta: Meta | None
     handlers: tuple[Handler, ...]
+    intents: tuple[Intent, ...]
     steps: tuple[Step, ...]
     after_call: AfterCall | None
     span: Span

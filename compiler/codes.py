@@ -111,6 +111,12 @@ DUPLICATE_RECORD_FIELD = _code(
 EXPECTED_DIGITS = _code(
     "E0030", Phase.SYNTAX, Severity.ERROR, "count of something other than digits"
 )
+INTENT_WITHOUT_PHRASES = _code("E0031", Phase.SYNTAX, Severity.ERROR, "intent without phrases")
+FORM_CLAUSE_NOT_A_FORM = _code(
+    "E0035", Phase.SYNTAX, Severity.ERROR, "form clause on a collect that is not a form"
+)
+FIELD_ASKED_TWICE = _code("E0036", Phase.SYNTAX, Severity.ERROR, "field of a form asked twice")
+FORM_FIELD_TWICE = _code("E0037", Phase.SYNTAX, Severity.ERROR, "field of a form declared twice")
 
 # Names
 
@@ -137,6 +143,10 @@ PYTHON_SOURCE_UNPARSABLE = _code(
 UNKNOWN_FUNCTION = _code("E0118", Phase.NAMES, Severity.ERROR, "unknown function")
 UNKNOWN_FORMAT = _code("E0119", Phase.NAMES, Severity.ERROR, "unknown format")
 UNKNOWN_DAY_PART = _code("E0130", Phase.NAMES, Severity.ERROR, "unknown part of the day")
+DUPLICATE_INTENT = _code("E0131", Phase.NAMES, Severity.ERROR, "intent declared twice")
+PHRASE_OF_TWO_INTENTS = _code("E0132", Phase.NAMES, Severity.ERROR, "phrase of two intents")
+UNKNOWN_FORM_FIELD = _code("E0135", Phase.NAMES, Severity.ERROR, "unknown field of a form")
+FIELD_WITHOUT_ASK = _code("E0136", Phase.NAMES, Severity.ERROR, "field of a form never asked")
 
 # Structure
 
@@ -162,6 +172,9 @@ NO_ERROR_PATH = _code("E0303", Phase.PATHS, Severity.ERROR, "request or code wit
 FALLS_OFF_END = _code("E0304", Phase.PATHS, Severity.ERROR, "body falls off its end")
 JUMP_INTO_OTHER_BODY = _code("E0305", Phase.PATHS, Severity.ERROR, "jump into another body")
 OUTPUT_TARGET_IN_FLOW = _code("E0306", Phase.PATHS, Severity.ERROR, "output target in a flow")
+INTENT_PHRASE_IS_OPTION = _code(
+    "E0310", Phase.PATHS, Severity.ERROR, "intent phrase that is an option of a collect"
+)
 
 # Assignment
 
@@ -221,6 +234,13 @@ DAY_PART_NOT_A_TIME = _code(
 DIGITS_NOT_A_TEXT = _code(
     "E0551", Phase.TYPES, Severity.ERROR, "count of digits on a collect that is not a text"
 )
+FIELD_NOT_SAYABLE = _code(
+    "E0555", Phase.TYPES, Severity.ERROR, "field of a form a caller cannot say"
+)
+FIELD_OPTIONS_NOT_TEXT = _code(
+    "E0556", Phase.TYPES, Severity.ERROR, "options on a field of a form that is not a text"
+)
+GIVEN_MISMATCH = _code("E0557", Phase.TYPES, Severity.ERROR, "given value of the wrong type")
 
 # Call_Rules
 
@@ -290,4 +310,8 @@ LOOP_WITHOUT_TURN = _code("W0104", Phase.WARNINGS, Severity.WARNING, "loop witho
 IMPORT_NEVER_USED = _code("W0105", Phase.WARNINGS, Severity.WARNING, "import never used")
 NEVER_AN_OPTION = _code(
     "W0110", Phase.WARNINGS, Severity.WARNING, "compared with a text that is not an option"
+)
+INTENT_NEVER_HEARD = _code("W0111", Phase.WARNINGS, Severity.WARNING, "intent never heard")
+OPTION_OF_TWO_FIELDS = _code(
+    "W0115", Phase.WARNINGS, Severity.WARNING, "option of two fields of a form"
 )

@@ -6,8 +6,8 @@ most one is kept) and parentheses (those written are kept, those needed are
 added). The layout is the one of the language reference: two spaces a level,
 one member, step or clause a line, each clause of a step on a line of its own
 below it, in the order the reference lists them; a blank line between the
-sections of a body (meta, inputs, outputs, handlers, steps, after call) and
-before a labelled step. Bracketed lists (arguments, fields, entries, options)
+sections of a body (meta, inputs, outputs, default handlers and then intents,
+steps, after call) and before a labelled step. Bracketed lists (arguments, fields, entries, options)
 stay on the line when it fits in LINE_LENGTH columns and hold no comment, and
 are otherwise written one item a line, each with a trailing comma. Literals
 (strings with their templates, numbers, durations) are written as in the
@@ -341,7 +341,10 @@ class _Printer:
                     self.meta_section(d.meta),
                     [self.member(self.input_(i), i.span) for i in d.inputs],
                     [self.member(self.output(o), o.span) for o in d.outputs],
-                    [self.member(self.handler(h), h.span) for h in d.handlers],
+                    [
+                        *(self.member(self.handler(h), h.span) for h in d.handlers),
+                        *(self.member(self.intent(i), i.span) for i in d.intents),
+                    ],
                     [self.steps_section(d.steps)] if d.steps else [],
                 ]
                 self.block(
@@ -351,7 +354,10 @@ class _Printer:
                 after = d.after_call
                 sections = [
                     self.meta_section(d.meta),
-                    [self.member(self.handler(h), h.span) for h in d.handlers],
+                    [
+                        *(self.member(self.handler(h), h.span) for h in d.handlers),
+                        *(self.member(self.intent(i), i.span) for i in d.intents),
+                    ],
                     [self.steps_section(d.steps)] if d.steps else [],
                     [functools.partial(self.after_call, after)] if after is not None else [],
                 ]
@@ -467,6 +473,18 @@ class _Printer:
     def handler(self, h: ast.Handler) -> Doc:
         event = Text(h.event.name, h.event.span)
         return (_anchor(h.span), Text("on "), event, Text(" -> "), *self.target(h.target))
+
+    def intent(self, i: ast.Intent) -> Doc:
+        phrases = tuple(self.expr(phrase) for phrase in i.phrases)
+        return (
+            _anchor(i.span),
+            Text("on intent "),
+            Text(i.name.name, i.name.span),
+            Text(" "),
+            Group("[", phrases, "]", region=self.bracketed(i.brackets)),
+            Text(" -> "),
+            *self.target(i.target),
+        )
 
     def on(self, handler: ast.Handler | None) -> list[Doc]:
         return [] if handler is None else [self.handler(handler)]
@@ -889,11 +907,14 @@ StepLayout = tuple[Doc, list[Doc]]
 
 
 def _talk(p: _Printer, s: ast.Talk) -> StepLayout:
-    return (Text("talk "), *p.expr(s.text)), []
+    # `uninterruptible` is no clause but part of the step: it stays on the step's line.
+    flag = () if s.interruptible else (Text(" uninterruptible"),)
+    return (Text("talk "), *p.expr(s.text), *flag), []
 
 
 def _collect(p: _Printer, s: ast.Collect) -> StepLayout:
-    head: Doc = (Text(f"collect {s.var.name}", s.var.span), Text(": "), *p.type_(s.type))
+    answer = _form_type(p, s.form, s.type) if s.form is not None else p.type_(s.type)
+    head: Doc = (Text(f"collect {s.var.name}", s.var.span), Text(": "), *answer)
     if s.options is not None:
         head += (Text(" in "), *p.expr(s.options, _FALLBACK))
     clauses: list[Doc] = [(Text("prompt "), *p.expr(s.prompt))]
@@ -907,7 +928,33 @@ def _collect(p: _Printer, s: ast.Collect) -> StepLayout:
         clauses.append((Text("expect "), Text(s.day_part.name, s.day_part.span)))
     if s.digits is not None:
         clauses.append((Text("expect "), *_number(p, s.digits)[0], Text(" digits")))
+    if s.form is not None:
+        clauses += _form_clauses(p, s.form)
     return head, clauses + p.on(s.on_no_answer)
+
+
+def _form_type(p: _Printer, form: ast.Form, record: ast.TypeExpr) -> Doc:
+    """A form's braces: its fields, each with its options after `in`."""
+    fields = tuple(
+        (
+            Text(f.name.name, f.name.span), Text(": "), *p.type_(f.type),
+            *((Text(" in "), *p.expr(f.options)) if f.options is not None else ()),
+        )
+        for f in form.fields
+    )  # fmt: skip
+    return (Group("{", fields, "}", padded=True, region=p.bracketed(record.span)),)
+
+
+def _form_clauses(p: _Printer, form: ast.Form) -> list[Doc]:
+    clauses: list[Doc] = [
+        (Text("ask "), Text(ask.field.name, ask.field.span), Text(" "), *p.expr(ask.prompt))
+        for ask in form.asks
+    ]
+    if form.given is not None:
+        clauses.append((Text("given "), *p.expr(form.given)))
+    if form.confirm is not None:
+        clauses.append((Text("confirm "), *p.expr(form.confirm)))
+    return clauses
 
 
 def _request(p: _Printer, s: ast.Request) -> StepLayout:

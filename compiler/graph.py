@@ -3,15 +3,17 @@
 A body is the steps of an action, of a flow, or of a flow's `after call` block.
 Node i is step i; node len(steps) means "past the last step" (falling off the
 end). An edge says how control leaves a step: to the next step, along a jump,
-along a handler (`on no_answer`, `on error`, `on Success`, ...), out of the
-action through an output, or out of the body for good (`end`, `transfer`).
+along a handler (`on no_answer`, `on error`, `on Success`, ...), along a global
+intent the caller says at a collect (or inside the action a `run` uses), out of
+the action through an output, or out of the body for good (`end`, `transfer`).
 
 A step's edges are its ways out as the step table (steps.py) lists them.
 Building the graph resolves every jump target of the body (labels, and outputs
 in actions) and reports targets that do not exist and ways out that nobody
-connected (E0301-E0303); later analyses (paths, definite assignment, loops)
-only walk the edges, and code generation follows them: the graph is the one
-place where a label, a default handler or a target is resolved.
+connected (E0301-E0303), and checks the body's intents (E0131, E0132); later
+analyses (paths, definite assignment, loops) only walk the edges, and code
+generation follows them: the graph is the one place where a label, a default
+handler, an intent or a target is resolved.
 """
 
 from __future__ import annotations
@@ -53,6 +55,8 @@ class Body:
     steps: tuple[ast.Step, ...]
     # Default handlers (`on no_answer -> T`, `on error -> T` at the top of the body).
     handlers: tuple[ast.Handler, ...]
+    # Global intents (`on intent NAME [...] -> T` at the top of the body).
+    intents: tuple[ast.Intent, ...]
     span: Span
     # The node that stands for the body in the semantic model.
     node: ast.Action | ast.Flow | ast.AfterCall
@@ -69,12 +73,14 @@ class Body:
 
 def bodies_of(decl: ast.Action | ast.Flow) -> tuple[Body, ...]:
     if isinstance(decl, ast.Action):
-        return (Body(BodyKind.ACTION, decl, decl.steps, decl.handlers, decl.span, decl),)
-    main = Body(BodyKind.FLOW, decl, decl.steps, decl.handlers, decl.span, decl)
+        return (
+            Body(BodyKind.ACTION, decl, decl.steps, decl.handlers, decl.intents, decl.span, decl),
+        )
+    main = Body(BodyKind.FLOW, decl, decl.steps, decl.handlers, decl.intents, decl.span, decl)
     if decl.after_call is None:
         return (main,)
     after = decl.after_call
-    return (main, Body(BodyKind.AFTER_CALL, decl, after.steps, (), after.span, after))
+    return (main, Body(BodyKind.AFTER_CALL, decl, after.steps, (), (), after.span, after))
 
 
 class EdgeKind(StrEnum):
@@ -84,6 +90,7 @@ class EdgeKind(StrEnum):
     OUTPUT = "output"
     NO_ANSWER = "no_answer"
     ERROR = "error"
+    INTENT = "intent"
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,8 +115,9 @@ class Edge:
     kind: EdgeKind
     source: int
     destination: Destination
-    # The source text that made the edge: a handler or a jump's target (None for NEXT).
-    clause: ast.Handler | ast.Target | None = None
+    # The source text that made the edge: a handler, an intent or a jump's target (None
+    # for NEXT).
+    clause: ast.Handler | ast.Intent | ast.Target | None = None
     # For OUTPUT edges of a `run`: the output of the action this edge follows.
     output: ast.Output | None = None
 
@@ -145,13 +153,17 @@ RunOutputs = Callable[[ast.Run], "tuple[ast.Output, ...] | None"]
 # The body, other than this one, that declares a label (for "belongs to another body").
 LabelOwner = Callable[[str], "Body | None"]
 
+# Whether the action a `run` uses (at any depth) can hear its runner's intent of this name.
+RunHears = Callable[[ast.Run, str], bool]
+
 
 def build_graph(
     body: Body,
     run_outputs: RunOutputs,
     labels_elsewhere: LabelOwner,
+    run_hears: RunHears,
 ) -> tuple[FlowGraph, list[Diagnostic]]:
-    builder = _Builder(body, run_outputs, labels_elsewhere)
+    builder = _Builder(body, run_outputs, labels_elsewhere, run_hears)
     successors = tuple(builder.edges_of(i, step) for i, step in enumerate(body.steps))
     graph = FlowGraph(body, successors, builder.labels, builder.targets, builder.complete)
     return graph, builder.diagnostics
@@ -159,11 +171,16 @@ def build_graph(
 
 class _Builder:
     def __init__(
-        self, body: Body, run_outputs: RunOutputs, labels_elsewhere: LabelOwner
+        self,
+        body: Body,
+        run_outputs: RunOutputs,
+        labels_elsewhere: LabelOwner,
+        run_hears: RunHears,
     ) -> None:
         self.body = body
         self.run_outputs = run_outputs
         self.labels_elsewhere = labels_elsewhere
+        self.run_hears = run_hears
         self.diagnostics: list[Diagnostic] = []
         self.targets: dict[ast.Target, Destination] = {}
         self._resolved: dict[ast.Target, Destination | None] = {}
@@ -177,6 +194,7 @@ class _Builder:
         self.defaults_broken = False
         self.labels = self._collect_labels()
         self.defaults = self._default_handlers()
+        self.intents = self._declared_intents()
 
     # -- declarations -------------------------------------------------------
 
@@ -239,6 +257,25 @@ class _Builder:
                 self.resolve(handler.target)
         return defaults
 
+    def _declared_intents(self) -> tuple[ast.Intent, ...]:
+        """The body's intents, each name and each phrase once; their targets resolved."""
+        intents: dict[str, ast.Intent] = {}
+        phrases: dict[str, tuple[ast.Intent, ast.StringLit]] = {}
+        for intent in self.body.intents:
+            first = intents.get(intent.name.name)
+            if first is not None:
+                self.diagnostics.append(_duplicate_intent(intent, first))
+                continue
+            intents[intent.name.name] = intent
+            self.resolve(intent.target)
+            for phrase in intent.phrases:
+                key = _phrase_key(phrase.plain_text)
+                if key in phrases:
+                    self.diagnostics.append(_shared_phrase(intent, phrase, *phrases[key]))
+                else:
+                    phrases[key] = (intent, phrase)
+        return tuple(intents.values())
+
     # -- edges ----------------------------------------------------------------
 
     def edges_of(self, index: int, step: ast.Step) -> tuple[Edge, ...]:
@@ -269,6 +306,21 @@ class _Builder:
             case steps.ActionOutputs():
                 assert isinstance(step, ast.Run), "only a run takes the outputs of an action"
                 return self._run_edges(index, step)
+            case steps.HearsIntents():
+                return self._intent_edges(way, index, step)
+
+    def _intent_edges(
+        self, way: steps.HearsIntents, index: int, step: ast.Step
+    ) -> tuple[Edge, ...]:
+        """An edge per intent the step can hear: all the body's at a collect; at a run, those
+        the action can hear (it has no intent of that name and listens, at any depth)."""
+        heard = [
+            intent
+            for intent in self.intents
+            if not way.inside_action
+            or (isinstance(step, ast.Run) and self.run_hears(step, intent.name.name))
+        ]
+        return tuple(self._to(EdgeKind.INTENT, index, i.target, i) for i in heard)
 
     def _handled(
         self, slot: steps.OnEvent[Any], index: int, step: ast.Step, kind: steps.StepKind[Any]
@@ -369,7 +421,7 @@ class _Builder:
         kind: EdgeKind,
         index: int,
         target: ast.Target,
-        clause: ast.Handler | ast.Target,
+        clause: ast.Handler | ast.Intent | ast.Target,
         output: ast.Output | None = None,
     ) -> Edge:
         destination = self.resolve(target)
@@ -460,6 +512,36 @@ class _Builder:
             + (", or leave through an output: -> OutputName"
                if self.body.kind is BodyKind.ACTION else ""),
         )
+
+
+def _phrase_key(phrase: str) -> str:
+    """A phrase as the caller would say it: case and blanks make no difference."""
+    return " ".join(phrase.casefold().split())
+
+
+def _duplicate_intent(intent: ast.Intent, first: ast.Intent) -> Diagnostic:
+    name = intent.name.name
+    return error(
+        codes.DUPLICATE_INTENT,
+        intent.name.span,
+        f"the intent '{name}' is declared twice",
+        notes=[Note("first declared here", first.name.span)],
+        help=f"keep one 'on intent {name}', with the phrases of both",
+    )
+
+
+def _shared_phrase(
+    intent: ast.Intent, phrase: ast.StringLit, first: ast.Intent, first_phrase: ast.StringLit
+) -> Diagnostic:
+    said = phrase.plain_text
+    return error(
+        codes.PHRASE_OF_TWO_INTENTS,
+        phrase.span,
+        f"the phrase \"{said}\" belongs to the intents '{first.name.name}' and "
+        f"'{intent.name.name}'",
+        notes=[Note(f"a phrase of '{first.name.name}' here", first_phrase.span)],
+        help="a caller saying it could mean either: keep it in one of them",
+    )
 
 
 def _event_help(event: str) -> str:

@@ -34,10 +34,13 @@ CLAUSE_KEYWORDS = (
     "retries",
     "say",
     "subject",
+    "uninterruptible",
     "on no_answer ->",
     "on error ->",
 )
 EVENTS = ("no_answer", "error")
+# After `on ` at the top of a body: a global intent (`on intent NAME [...] -> T`).
+INTENT_KEYWORD = "intent"
 
 _JUMP = re.compile(r"->\s*\w*$")
 _RUN_ACTION = re.compile(r"\brun\s+\w+\s*=\s*\w*$")
@@ -73,8 +76,8 @@ def complete(analysis: Analysis | None, prefix: str, point: Point) -> list[types
     if clause is None:
         return []
     outputs = _unconnected_outputs(analysis, place)
-    if clause.group(1):  # `on ` typed: the events this step can take
-        return outputs or _keywords(EVENTS)
+    if clause.group(1):  # `on ` typed: the events this step can take, or an intent
+        return outputs or _keywords((*EVENTS, INTENT_KEYWORD))
     steps = [k.keyword for k in STEP_KINDS if k.keyword != "exit" or _in_action(place)]
     return outputs + _keywords((*steps, *CLAUSE_KEYWORDS))
 

@@ -55,11 +55,12 @@ class Shape(StrEnum):
 
 
 class ArrowStyle(StrEnum):
-    """How an arrow is drawn: the failure paths apart from the others."""
+    """How an arrow is drawn: the failure paths and the global intents apart from the others."""
 
     NORMAL = "normal"
     NO_ANSWER = "no_answer"
     ERROR = "error"
+    INTENT = "intent"  # the caller said a global intent instead of answering
     PORT = "port"  # from a `run` to one of its outputs, inside its box
 
 
@@ -163,6 +164,10 @@ class _BodyDrawing:
         self.boxes.append(box)
         arrows: list[Arrow] = []
         for edge in edges:
+            if edge.kind is EdgeKind.INTENT:
+                # Heard inside the action: it leaves the run, through no output.
+                arrows.append(self.arrow(node.id, edge, _edge_label(step, edge)))
+                continue
             name = edge.output.name.name if edge.output is not None else _event_of(edge)
             port = Node(f"{node.id}_{name}", name, Shape.PORT)
             box.nodes.append(port)
@@ -189,7 +194,11 @@ class _BodyDrawing:
         return node_id
 
 
-_FAILURE_STYLES = {EdgeKind.NO_ANSWER: ArrowStyle.NO_ANSWER, EdgeKind.ERROR: ArrowStyle.ERROR}
+_FAILURE_STYLES = {
+    EdgeKind.NO_ANSWER: ArrowStyle.NO_ANSWER,
+    EdgeKind.ERROR: ArrowStyle.ERROR,
+    EdgeKind.INTENT: ArrowStyle.INTENT,
+}
 
 
 def _event_of(edge: Edge) -> str:
@@ -203,6 +212,8 @@ def _edge_label(step: ast.Step, edge: Edge) -> str | None:
         return "yes" if edge.kind is EdgeKind.BRANCH else "no"
     if edge.kind in (EdgeKind.NO_ANSWER, EdgeKind.ERROR):
         return edge.kind.value
+    if isinstance(edge.clause, ast.Intent):
+        return f"intent {edge.clause.name.name}"
     return None
 
 
@@ -219,7 +230,8 @@ def _summary(step: ast.Step, text: Callable[[Span], str]) -> str:
     """What a step does, in a few words of its own source."""
     match step:
         case ast.Talk():
-            return f"talk {text(step.text.span)}"
+            flag = "" if step.interruptible else " uninterruptible"
+            return f"talk {text(step.text.span)}{flag}"
         case ast.Collect():
             return f"collect {step.var.name}: {text(step.type.span)}"
         case ast.Request():
@@ -279,9 +291,14 @@ _MERMAID_LINKS = {
     ArrowStyle.NORMAL: "-->",
     ArrowStyle.NO_ANSWER: "-.->",
     ArrowStyle.ERROR: "-.->",
+    ArrowStyle.INTENT: "-.->",
     ArrowStyle.PORT: "---",
 }
-_COLOURS = {ArrowStyle.NO_ANSWER: "#b9770e", ArrowStyle.ERROR: "#c0392b"}
+_COLOURS = {
+    ArrowStyle.NO_ANSWER: "#b9770e",
+    ArrowStyle.ERROR: "#c0392b",
+    ArrowStyle.INTENT: "#2e86c1",
+}
 
 
 def to_mermaid(picture: Picture) -> str:
@@ -336,6 +353,7 @@ _DOT_PATHS = {
     ArrowStyle.NORMAL: "",
     ArrowStyle.NO_ANSWER: _dashed(_COLOURS[ArrowStyle.NO_ANSWER]),
     ArrowStyle.ERROR: _dashed(_COLOURS[ArrowStyle.ERROR]),
+    ArrowStyle.INTENT: _dashed(_COLOURS[ArrowStyle.INTENT]),
     ArrowStyle.PORT: "arrowhead=none",
 }
 

@@ -128,7 +128,22 @@ class ActionOutputs(Generic[S]):
     handlers: Callable[[S], tuple[ast.Handler, ...]]
 
 
-Way = NextStep | CallOver | ExitAction[S] | Goto[S] | OnEvent[S] | ActionOutputs[S]
+@dataclass(frozen=True, slots=True)
+class HearsIntents:
+    """One way per intent of the body (`on intent NAME [...] -> T`), taken when the caller
+    says one of its phrases instead of answering.
+
+    `inside_action` False: the step listens itself (a `collect`). True: the action the
+    step runs listens, at any depth; there the intent is heard at every collect, except
+    in an action that has an intent of the same name (its own is heard instead).
+    """
+
+    inside_action: bool
+
+
+Way = (
+    NextStep | CallOver | ExitAction[S] | Goto[S] | OnEvent[S] | ActionOutputs[S] | HearsIntents
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,6 +217,17 @@ def _collected_type(step: ast.Collect, _: Declarations) -> ty.Type:
     return ty.TEXT if step.options is not None else ty.from_syntax(step.type)
 
 
+def _form_expressions(step: ast.Collect) -> tuple[ast.Expr, ...]:
+    """A form's own expressions: its fields' options, their prompts, `given` and the
+    read-back (which may read the form's variable: checker/forms.py)."""
+    form = step.form
+    if form is None:
+        return ()
+    options = tuple(f.options for f in form.fields if f.options is not None)
+    asks = tuple(ask.prompt for ask in form.asks)
+    return (*options, *asks, *_present(form.given, form.confirm))
+
+
 def _expected_shape(step: ast.Request, _: Declarations) -> ty.Type:
     """The `expect` shape; json (checked where it is used) without one."""
     return ty.from_syntax(step.expect) if step.expect is not None else ty.JSON
@@ -241,9 +267,12 @@ COLLECT: StepKind[ast.Collect] = StepKind(
     ways=(
         NextStep(),
         OnEvent(Event.NO_ANSWER, lambda step: step.on_no_answer, Unhandled.DEFAULT),
+        HearsIntents(inside_action=False),
     ),
     waits=Waits.CALLER,
-    expressions=lambda step: _present(step.prompt, step.reprompt, step.options),
+    expressions=lambda step: (
+        *_present(step.prompt, step.reprompt, step.options), *_form_expressions(step)
+    ),
     needs_caller=True,
     asks=Asks.ALWAYS,
     assigns=Assignment(VariableKind.COLLECT, _variable, _collected_type),
@@ -269,7 +298,7 @@ RUN: StepKind[ast.Run] = StepKind(
     keyword="run",
     name="run",
     template="run_step",
-    ways=(ActionOutputs(lambda step: step.handlers),),
+    ways=(ActionOutputs(lambda step: step.handlers), HearsIntents(inside_action=True)),
     waits=Waits.NOTHING,
     expressions=lambda step: _values(step.args),
     needs_caller=True,

@@ -59,7 +59,7 @@ def walk(expr: ast.Expr) -> Iterator[ast.Expr]:
 def module_expressions(module: ast.Module) -> Iterator[ast.Expr]:
     """Every expression the module evaluates at run time: input defaults, what each step
     holds, and the arguments of targets (`-> Fail(reason = ...)`). Meta values, import
-    paths and input labels are plain text, never evaluated."""
+    paths, input labels and intent phrases are plain text, never evaluated."""
     for action in module.actions:
         yield from (item.default for item in action.inputs if item.default is not None)
     decls: tuple[ast.Action | ast.Flow, ...] = (*module.actions, *module.flows)
@@ -68,6 +68,7 @@ def module_expressions(module: ast.Module) -> Iterator[ast.Expr]:
         if isinstance(decl, ast.Flow) and decl.after_call is not None:
             steps += decl.after_call.steps
         targets = [handler.target for handler in decl.handlers]
+        targets += (intent.target for intent in decl.intents)
         for step in steps:
             yield from kind_of(step).expressions(step)
             targets += (target for target, _ in targets_of(step))

@@ -18,7 +18,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import tzinfo
-from typing import TypeVar
+from typing import TypeAlias, TypeVar, TypeVarTuple
 
 from . import ops
 from .events import (
@@ -27,6 +27,7 @@ from .events import (
     CodeFailed,
     EventLog,
     Heard,
+    IntentHeard,
     MessageFailed,
     MessageSent,
     NoAnswer,
@@ -39,13 +40,16 @@ from .events import (
     TransferFailed,
     VariableSet,
 )
+from .form_dialogue import FormDialogue
 from .formats import Formats, formats_of
 from .ops import Shape
-from .program import Frame, Step, Vars
+from .program import Frame, Intent, IntentTaken, Step, Vars
 from .services import (
     JSON,
     Channel,
     DeliveryError,
+    FormField,
+    FormQuestion,
     HttpFailure,
     HttpRequest,
     Question,
@@ -55,8 +59,19 @@ from .understanding import understand_digits
 from .values import ValueType
 
 V = TypeVar("V", bound=JSON)
+# The arguments of a `code` step's function, checked by mypy against its signature.
+Ts = TypeVarTuple("Ts")
+# How a `code` step's function is called with its arguments: `call_in_process`, or a
+# workflow engine's (flowc_runtime.temporal runs it as an activity on a worker).
+CodeRunner: TypeAlias = Callable[[Callable[..., object], tuple[object, ...]], Awaitable[object]]
 
-__all__ = ["Call", "CallInfo", "Question"]
+
+async def call_in_process(function: Callable[..., object], arguments: tuple[object, ...]) -> object:
+    """The function's result (awaited when it is a coroutine function's)."""
+    return await ops.settle(function(*arguments))
+
+
+__all__ = ["Call", "CallInfo", "FormField", "FormQuestion", "Question"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,7 +182,7 @@ class Call:
     def step_entered(self, source: str, step: Step) -> None:
         self.log.emit(StepEntered(source, step.line, step.kind))
 
-    def say(self, text: str) -> Awaitable[None]:
+    def say(self, text: str, interruptible: bool = True) -> Awaitable[None]:
         """Logs the text and hands it to the channel; await the result.
 
         A plain function returning the channel's awaitable, not a coroutine of
@@ -175,7 +190,11 @@ class Call:
         """
         if self.log.active:
             self.log.emit(Say(text))
-        return self.channel.say(text)
+        # The flag is passed only when it is not the default: most texts are
+        # interruptible, and a channel with no barge-in may ignore the keyword.
+        if interruptible:
+            return self.channel.say(text)
+        return self.channel.say(text, interruptible=False)
 
     async def collect(self, v: Vars, name: str, question: Question) -> bool:
         """Asks until the answer is understood as the question's type, or attempts run out.
@@ -200,6 +219,7 @@ class Call:
             heard = await self.channel.listen(question)
             self.pending_attempt = None
             self.turns += 1
+            self._take_intent(question, heard)
             if question.type_name == ValueType.SECRET:
                 value = self._understand_secret(question, heard)
             else:
@@ -211,6 +231,43 @@ class Call:
             attempt += 1
         self.log.emit(NoAnswer(name, question.attempts))
         return False
+
+    async def collect_form(self, v: Vars, name: str, form: FormQuestion) -> bool:
+        """A collect of a record: asks for its fields until each has a value (and the
+        caller confirms them, with `confirm`), or a question runs out of attempts
+        (runtime/form_dialogue.py)."""
+        return await FormDialogue(self, v, name, form).run()
+
+    async def hear(self, question: Question) -> str | None:
+        """One caller turn for a question the agent has asked (a form's): counted, and
+        checked for a global intent like the answer of a collect."""
+        heard = await self.channel.listen(question)
+        self.turns += 1
+        self._take_intent(question, heard)
+        return heard
+
+    def _take_intent(self, question: Question, heard: str | None) -> None:
+        """Raises IntentTaken when the answer says a global intent that applies here: the
+        current body's, else that of the body below it that runs it, and so on down to
+        the flow (the innermost body with an intent of that name has it)."""
+        if heard is None or not heard.strip():
+            return
+        scopes: dict[str, tuple[int, Intent]] = {}
+        for depth in range(len(self.frames) - 1, -1, -1):
+            for intent in self.frames[depth].body.intents:
+                scopes.setdefault(intent.name, (depth, intent))
+        if not scopes:
+            return
+        phrases = {name: intent.phrases for name, (_, intent) in scopes.items()}
+        found = self.services.understanding.intent(heard, phrases)
+        if found is None or found.intent not in scopes:
+            return
+        depth, intent = scopes[found.intent]
+        secret = question.type_name == ValueType.SECRET
+        self.log.emit(Heard(MASK if secret else heard))
+        left = [frame.body.name for frame in reversed(self.frames[depth + 1 :])]
+        self.log.emit(IntentHeard(intent.name, found.phrase, self.frames[depth].body.name, left))
+        raise IntentTaken(depth, intent.step)
 
     def _understand_secret(self, question: Question, heard: str | None) -> JSON:
         """A secret answer: registered before the `heard` event, which never holds the
@@ -327,20 +384,26 @@ class Call:
         self.log.emit(MessageSent(medium="email", to=to, subject=subject, via=via))
         return True
 
+    # Set by a workflow engine on its calls; None: `call_in_process`.
+    code_runner: CodeRunner | None = None
+
     async def code(
         self,
         v: Vars,
         name: str,
         function: str,
-        invoke: Callable[[], Awaitable[object]],
+        callee: Callable[[*Ts], object],
+        *arguments: *Ts,
         returns: Shape | None = None,
     ) -> bool:
-        """Runs a `code` step's callable; if it raises or returns a value that is not
-        of its declared type, the step takes its error path."""
+        """Calls a `code` step's function (`function` is its .flow name) with its
+        arguments, through the call's `code_runner`; if it raises or returns a value that
+        is not of its declared type, the step takes its error path."""
         self.log.emit(CodeCalled(function))
         started = time.perf_counter()
+        run = self.code_runner or call_in_process
         try:
-            result = ops.to_json(await invoke())
+            result = ops.to_json(await run(callee, arguments))
             mismatch = ops.shape_mismatch(result, returns, "result") if returns else None
             if mismatch is not None:
                 raise ops.FlowFault(

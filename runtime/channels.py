@@ -31,7 +31,7 @@ class ConsoleChannel:
         # shown before reading at a terminal, so the person knows it is their turn
         self._prompt = prompt
 
-    async def say(self, text: str) -> None:
+    async def say(self, text: str, interruptible: bool = True) -> None:
         return None
 
     async def listen(self, question: Question) -> str | None:
@@ -85,7 +85,7 @@ class ScriptedChannel:
         if self._turn_arrived is not None:
             self._turn_arrived.set()
 
-    async def say(self, text: str) -> None:
+    async def say(self, text: str, interruptible: bool = True) -> None:
         self.said.append(text)
 
     async def listen(self, question: Question) -> str | None:

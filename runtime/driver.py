@@ -40,7 +40,7 @@ from .events import (
     Secrets,
 )
 from .ops import FlowFault
-from .program import MOVE_TYPES, Body, Enter, Frame, Leave, Outcome, Stop, Vars
+from .program import MOVE_TYPES, Body, Enter, Frame, IntentTaken, Leave, Outcome, Stop, Vars
 from .sealing import KEY_VARIABLE, state_key
 from .services import CallerHungUp, Channel, Services
 from .state import CallState, FrameState, seal_answers
@@ -182,9 +182,15 @@ async def _run_steps(call: Call) -> Outcome:
             steps_since_check, turns_at_check = 0, call.turns
         if log.active:
             call.step_entered(frame.body.source, step)
-        result = step.run(call, variables)
-        # Steps that await nothing return their move directly; the others a coroutine.
-        move = result if isinstance(result, MOVE_TYPES) else await result
+        try:
+            result = step.run(call, variables)
+            # Steps that await nothing return their move directly; the others a coroutine.
+            move = result if isinstance(result, MOVE_TYPES) else await result
+        except IntentTaken as taken:
+            _take_intent(call, taken)
+            frame = call.frames[-1]
+            steps, variables = frame.body.steps, frame.vars
+            continue
         if isinstance(move, int):
             frame.index = move
             continue
@@ -218,6 +224,13 @@ def _leave(call: Call, move: Leave) -> None:
     assert frame.variable is not None
     call.set(parent.vars, frame.variable, dict(move.fields))
     parent.index = frame.returns[move.output]
+
+
+def _take_intent(call: Call, taken: IntentTaken) -> None:
+    """A global intent heard: the actions above its body are left, as if the caller hung
+    up on them (their run variables get no value), and its body goes on at its target."""
+    del call.frames[taken.frame + 1 :]
+    call.frames[-1].index = taken.step
 
 
 async def _run_after_call(call: Call) -> str | None:

@@ -93,10 +93,51 @@ class Heard(EventRecord):
 
 
 @dataclass(frozen=True, slots=True)
+class IntentHeard(EventRecord):
+    """The caller's answer said a global intent, by `phrase`: the call goes on at the
+    intent's target in the body `body`, leaving the actions `left` (innermost first)."""
+
+    event = "intent_heard"
+    intent: str
+    phrase: str
+    body: str
+    left: list[str]
+
+
+@dataclass(frozen=True, slots=True)
 class NoAnswer(EventRecord):
     event = "no_answer"
     variable: str
     attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class FieldFilled(EventRecord):
+    """An answer gave a field of the form `variable` that had no value yet."""
+
+    event = "field_filled"
+    variable: str
+    field: str
+    value: JSON
+
+
+@dataclass(frozen=True, slots=True)
+class FieldCorrected(EventRecord):
+    """An answer changed a field of the form `variable` ("no, make it 60")."""
+
+    event = "field_corrected"
+    variable: str
+    field: str
+    was: JSON
+    value: JSON
+
+
+@dataclass(frozen=True, slots=True)
+class FormConfirmed(EventRecord):
+    """The caller said yes to the read-back of the form `variable`."""
+
+    event = "form_confirmed"
+    variable: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,7 +339,11 @@ EVENT_RECORDS: tuple[type[EventRecord], ...] = (
     StepEntered,
     Say,
     Heard,
+    IntentHeard,
     NoAnswer,
+    FieldFilled,
+    FieldCorrected,
+    FormConfirmed,
     VariableSet,
     RequestSent,
     RequestAnswered,

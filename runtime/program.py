@@ -12,6 +12,10 @@ Moves:
 - `Enter`: start an action; its outputs map to step indexes of this body;
 - `Leave`: leave the current action through one of its outputs, with fields;
 - `Stop`: the call is over (`end`, or `transfer`).
+
+One move is not returned but raised: `IntentTaken`, from a `collect` whose answer
+said a global intent, possibly one of a body further down the frames (a flow's
+intent heard inside an action it runs).
 """
 
 from __future__ import annotations
@@ -65,6 +69,25 @@ class Leave:
     fields: Vars = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class Intent:
+    """`on intent NAME ["phrase", ...] -> T` of a body: `step` is T, a step of that body."""
+
+    name: str
+    phrases: tuple[str, ...]
+    step: int
+
+
+class IntentTaken(Exception):
+    """A collect heard an intent: the call goes on at `step` of the body of frame `frame`
+    (an index into `Call.frames`), whose frames above are left."""
+
+    def __init__(self, frame: int, step: int) -> None:
+        super().__init__(frame, step)
+        self.frame = frame
+        self.step = step
+
+
 Move: TypeAlias = int | Enter | Leave | Stop
 MOVE_TYPES = (int, Enter, Leave, Stop)
 # A step that talks to the outside world is a coroutine function; one that only
@@ -108,6 +131,8 @@ class Body:
     after_call: tuple[Step, ...] = ()
     is_action: bool = False
     secret_env: tuple[str, ...] = ()
+    # Its global intents, heard at its collects and those of the actions it runs.
+    intents: tuple[Intent, ...] = ()
 
 
 @dataclass(slots=True)

@@ -22,11 +22,11 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
-from .services import JSON, Understanding
+from .services import JSON, FormField, HeardIntent, Understanding
 from .understanding import (
     MAX_ANSWER_CHARS,
     NEGATING_WORDS,
@@ -137,29 +137,64 @@ class SemanticUnderstanding:
             return None
         return self.closest_option(utterance, tuple(options))
 
-    def closest_option(self, utterance: str, options: tuple[str, ...]) -> str | None:
-        """The option clearly nearest in meaning to the answer, or None.
+    def intent(
+        self, utterance: str, intents: Mapping[str, Sequence[str]]
+    ) -> HeardIntent | None:
+        """The rules' intent; failing that, the intent clearly nearest in meaning ("can I
+        speak with someone" -> "talk to a person"), by the test an option passes, an
+        intent scoring as its nearest phrase (its phrases are alike: they do not
+        compete with each other)."""
+        heard = self.rules.intent(utterance, intents)
+        if heard is not None or len(utterance) > MAX_ANSWER_CHARS:
+            return heard
+        said = choice_words(utterance)
+        phrases = tuple(phrase for named in intents.values() for phrase in named)
+        if not said or NEGATING_WORDS.intersection(said) or not phrases:
+            return None
+        nearness = dict(zip(phrases, self._similarities(utterance, phrases), strict=True))
+        scores: list[tuple[float, str, str]] = []
+        for name, named in intents.items():
+            nearest = max(named, key=nearness.__getitem__, default=None)
+            if nearest is not None:
+                scores.append((nearness[nearest], name, nearest))
+        scores.sort()
+        best, name, phrase = scores[-1]
+        runner_up = scores[-2][0] if len(scores) > 1 else -1.0
+        if best < self.min_similarity or best - runner_up < self.min_margin:
+            return None
+        return HeardIntent(name, phrase)
 
-        The answer is embedded as said and as its content words alone ("a big one"
-        and "big"): each reads some answers better, and an option scores the
-        better of its two similarities.
-        """
+    def understand_form(
+        self, utterance: str, fields: Sequence[FormField], now: datetime, asking: str | None
+    ) -> dict[str, JSON]:
+        """The rules' reading: an answer to a form names its values in words."""
+        return self.rules.understand_form(utterance, fields, now, asking)
+
+    def closest_option(self, utterance: str, options: tuple[str, ...]) -> str | None:
+        """The option clearly nearest in meaning to the answer, or None."""
         if not options:
             return None
-        readings = {" ".join(utterance.lower().split()), " ".join(choice_words(utterance))}
-        answers = self.embedder.embed(sorted(readings))
-        scores = sorted(
-            (
-                (max(_cosine(answer, vector) for answer in answers), index)
-                for index, vector in enumerate(self._option_vectors(options))
-            ),
-            reverse=True,
-        )
+        similarities = self._similarities(utterance, options)
+        scores = sorted(zip(similarities, range(len(options)), strict=True), reverse=True)
         best, index = scores[0]
         runner_up = scores[1][0] if len(scores) > 1 else -1.0
         if best < self.min_similarity or best - runner_up < self.min_margin:
             return None
         return options[index]
+
+    def _similarities(self, utterance: str, options: tuple[str, ...]) -> list[float]:
+        """How near in meaning the answer is to each option, in order.
+
+        The answer is embedded as said and as its content words alone ("a big one"
+        and "big"): each reads some answers better, and an option scores the
+        better of its two similarities.
+        """
+        readings = {" ".join(utterance.lower().split()), " ".join(choice_words(utterance))}
+        answers = self.embedder.embed(sorted(readings))
+        return [
+            max(_cosine(answer, vector) for answer in answers)
+            for vector in self._option_vectors(options)
+        ]
 
     def _embed_options(self, options: tuple[str, ...]) -> list[Vector]:
         return self.embedder.embed(options)

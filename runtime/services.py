@@ -65,10 +65,53 @@ class Question:
     digits: int | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class FormField:
+    """A field of a form (`collect order: {size: text in [...], ...}`): its collect type
+    (as `Question.type_name`), the prompt that asks for it alone, and its options."""
+
+    name: str
+    type_name: str
+    prompt: str
+    options: Sequence[str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FormQuestion:
+    """What a collect of a record asks (runtime/form_dialogue.py): one opening `prompt`,
+    then each field still missing by its own prompt, `attempts` times each.
+
+    `given` holds the fields known before asking (None values are not known). `confirm`
+    makes the read-back from the body's variables with the form's variable set to the
+    values heard (the generated code passes a function of the variables); `reprompt` is
+    what the agent asks when the caller says no to it (default: the opening prompt).
+    """
+
+    prompt: str
+    fields: tuple[FormField, ...]
+    reprompt: str | None = None
+    attempts: int = DEFAULT_ATTEMPTS
+    timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
+    # A record (a dict) of the known fields; anything else (an undefined variable) is none.
+    given: JSON = None
+    confirm: Callable[[dict[str, JSON]], str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HeardIntent:
+    """What `Understanding.intent` found: the intent the caller said, by one of its phrases."""
+
+    intent: str
+    phrase: str
+
+
 class Channel(Protocol):
     """The voice side of a call: what the agent says and what the caller answers."""
 
-    async def say(self, text: str) -> None: ...
+    async def say(self, text: str, interruptible: bool = True) -> None:
+        """Says the text. `interruptible` False (`talk "..." uninterruptible`): a channel
+        whose caller can barge in lets this text be said to its end."""
+        ...
 
     async def listen(self, question: Question) -> str | None:
         """The caller's next turn; None for silence. Raises CallerHungUp.
@@ -157,6 +200,25 @@ class Understanding(Protocol):
         secret the words as text, or only the digits when only digits were said
         ("1 2 3 4" -> "1234"). `day_part` (a `DayPart`, from `Question.day_part`)
         is the part of the day a time or datetime is expected in.
+        """
+        ...
+
+    def understand_form(
+        self, utterance: str, fields: Sequence[FormField], now: datetime, asking: str | None
+    ) -> dict[str, JSON]:
+        """The fields of a form one answer gives, by name (runtime/forms.py says how the
+        rules read them): "a large pepperoni" gives a size and a topping. `asking` is the
+        field the agent asked for (None: the opening prompt or the read-back): a value
+        that could fill several fields fills that one. Values are as `understand` gives."""
+        ...
+
+    def intent(
+        self, utterance: str, intents: Mapping[str, Sequence[str]]
+    ) -> HeardIntent | None:
+        """The intent the answer says, of `intents` (each name's phrases), or None.
+
+        Asked at a `collect` where global intents apply, before `understand`: an
+        answer that says an intent is not read as a value.
         """
         ...
 

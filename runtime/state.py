@@ -25,6 +25,11 @@ each one inside a stored value is a reference to it, and `answer_parts` lists
 the variables that hold one. States without the two fields (stored before they
 existed) read as holding no answers; a state with no answer is written without
 them, as before.
+
+A form (a collect of a record) that waits keeps its progress (the fields it has,
+the question it asks, that question's attempt) as a variable of its frame,
+`"<variable>.form"` (form_dialogue.py): stored with the frame's other variables, so
+the format needs no field of its own.
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ One line per event that a caller or an operator would notice:
 
     agent: TEXT
     caller: TEXT                 (silence: "caller: (silence)"; a secret answer: "caller: ***")
+    intent: NAME ("PHRASE")      (the caller's answer said a global intent)
     sms to NUMBER: TEXT
     email to ADDRESS: SUBJECT
     transfer to NUMBER
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 from typing import IO
 
-from .events import CallEnded, Event, Heard, MessageSent, Say, Transfer
+from .events import CallEnded, Event, Heard, IntentHeard, MessageSent, Say, Transfer
 from .services import JSON
 
 
@@ -29,6 +30,8 @@ def transcript_line(event: Event, *, show_caller: bool = True) -> str | None:
     if kind == Heard.event and show_caller:
         heard = event["text"]
         return f"caller: {'(silence)' if heard is None else _text(heard)}"
+    if kind == IntentHeard.event:
+        return f'intent: {_text(event["intent"])} ("{_text(event["phrase"])}")'
     if kind == MessageSent.event:
         detail = event["text"] if event["medium"] == "sms" else event["subject"]
         return f"{_text(event['medium'])} to {_text(event['to'])}: {_text(detail)}"

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
@@ -39,7 +39,8 @@ from babel.numbers import NumberFormatError, parse_decimal
 from dateutil.relativedelta import relativedelta
 from rapidfuzz import fuzz, process
 
-from .services import JSON
+from .intents import heard_intent
+from .services import JSON, FormField, HeardIntent
 from .values import ValueType
 
 # --- words for numbers ---------------------------------------------------------
@@ -1208,6 +1209,19 @@ def understand_choice(
     return left[0] if len(left) == 1 else None
 
 
+def option_named(utterance: str, options: Sequence[str]) -> str | None:
+    """The option whose words the answer says (or says misheard a little), never one
+    chosen by position or key: a form reads the fields it is not asking for so
+    (runtime/forms.py), where "the second one" or "two" would fit every field."""
+    said = utterance.strip()
+    if not said or not options:
+        return None
+    found = _by_phrase(said, options)
+    if found is None:
+        found = _by_words(said, options)
+    return None if found is None else options[found]
+
+
 # --- text and the component ----------------------------------------------------
 
 
@@ -1311,3 +1325,21 @@ class RuleBasedUnderstanding:
         if type_name == ValueType.SECRET:
             return understand_secret(utterance)
         return None
+
+    def intent(
+        self, utterance: str, intents: Mapping[str, Sequence[str]]
+    ) -> HeardIntent | None:
+        return heard_intent(utterance, intents)
+
+    def understand_form(
+        self, utterance: str, fields: Sequence[FormField], now: datetime, asking: str | None
+    ) -> dict[str, JSON]:
+        from .forms import fill_form  # forms.py builds on this module's readers
+
+        if len(utterance) > MAX_ANSWER_CHARS:
+            return {}
+
+        def read(type_name: str, words: str, options: Sequence[str] | None) -> JSON | None:
+            return self.understand(type_name, words, options, now) if words else None
+
+        return fill_form(utterance, fields, asking, read)

@@ -4,6 +4,7 @@ The passes, in order, each with one job:
 1. resolve.py: top-level names across files (imports, `run` targets, recursion);
 2. per body (an action, a flow, a flow's `after call`):
    graph.py builds the flow graph and resolves jump targets;
+   intents.py checks where the body's global intents are heard;
    body.py types variables and expressions, checks arguments and secrets;
    paths.py walks the graph (falling off the end, unreachable steps, loops);
    assignment.py runs definite assignment over the graph.
@@ -26,6 +27,7 @@ from ..resolve import ActionRef, Resolution, resolve_program
 from ..steps import Asks, assigned_variable, kind_of
 from .assignment import NOTHING_KNOWN, WhenCallEnds, check_assignment
 from .body import BodyChecker
+from .intents import IntentReach, check_intents
 from .meta import check_meta
 from .model import BodyModel, ByNode, Model, Variable, VariableKind
 from .paths import check_paths, reachable_steps
@@ -71,6 +73,7 @@ class _Analyzer:
         self.python_calls: ByNode[ast.Code, ast.PythonDecl] = ByNode()
         # Which action (or other symbol) each `run` names, looked up by the step itself.
         self.run_actions = ByNode(resolution.run_actions.items())
+        self.intent_reach = IntentReach(self.run_actions)
         self._asks: dict[ActionRef, bool] = {}
 
     def check_module(self, module: ast.Module) -> None:
@@ -107,9 +110,13 @@ class _Analyzer:
     ) -> tuple[Mapping[str, Variable], WhenCallEnds]:
         resolution = self.resolution
         graph, found = build_graph(
-            body, self._run_outputs, lambda name: label_owner(name, body)
+            body,
+            self._run_outputs,
+            lambda name: label_owner(name, body),
+            self.intent_reach.run_hears,
         )
         self.diagnostics += found
+        self.diagnostics += check_intents(body, self.intent_reach)
 
         def elsewhere(name: str) -> str | None:
             other = variable_owner(name, body)

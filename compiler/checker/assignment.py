@@ -250,7 +250,7 @@ class _Reporter:
                         found += self._check(index, use, self._out(edge), reported)
         return found
 
-    def _known_at(self, index: int, clause: ast.Handler | None) -> int:
+    def _known_at(self, index: int, clause: ast.Handler | ast.Intent | None) -> int:
         """The facts where a use is read: before the step, or on its handler's edges."""
         if clause is None:
             return self.incoming[index]
@@ -397,6 +397,12 @@ def _describe(edge: Edge, graph: FlowGraph) -> str:
     clause = edge.clause
     if isinstance(clause, ast.Handler):
         return f"'on {clause.event.name} -> {clause.target.name.name}' (line {clause.span.line})"
+    if isinstance(clause, ast.Intent):
+        return (
+            f"'on intent {clause.name.name} -> {clause.target.name.name}' "
+            f"(line {clause.span.line}), taken at the '{kind_of(step).keyword}' at line "
+            f"{step.span.line}"
+        )
     if isinstance(clause, ast.Target):
         keyword = "if ... " if edge.kind is EdgeKind.BRANCH else ""
         return f"'{keyword}-> {clause.name.name}' (line {step.span.line})"

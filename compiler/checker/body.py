@@ -25,6 +25,7 @@ from ..resolve import ActionRef, ModuleScope, Symbol
 from ..source import Span
 from ..steps import kind_of, targets_of
 from .expressions import ExpressionTyper, Use, article, moment_fix, names_read
+from .forms import FormChecks, check_confirm, check_form, form_choices, merged_field_choices
 from .model import ByNode, Variable, VariableKind
 
 
@@ -121,6 +122,8 @@ class BodyChecker:
         self.expressions.step = -1  # uses in default handlers belong to no single step
         for handler in self.body.handlers:
             self._check_target(handler.target, targets, handler)
+        for intent in self.body.intents:
+            self._check_target(intent.target, targets, intent)
         for index, step in enumerate(self.body.steps):
             self.expressions.step = index
             self._check_step(step, targets)
@@ -191,7 +194,11 @@ class BodyChecker:
             self.expressions.pending_sets.add(variable.name)
         else:
             choices = _written_options(step) if isinstance(step, ast.Collect) else None
-            self._declare(variable, assigns.type_rule(step, self), assigns.kind, choices=choices)
+            fields = form_choices(step.form) if isinstance(step, ast.Collect) else None
+            self._declare(
+                variable, assigns.type_rule(step, self), assigns.kind, choices=choices,
+                field_choices=fields,
+            )  # fmt: skip
 
     def run_result(self, run: ast.Run) -> ty.Type:
         """The type of a `run`'s variable: the fields of whichever output it leaves through."""
@@ -244,6 +251,7 @@ class BodyChecker:
         kind: VariableKind,
         value: ast.Expr | None = None,
         choices: tuple[str, ...] | None = None,
+        field_choices: tuple[tuple[str, tuple[str, ...]], ...] | None = None,
     ) -> None:
         """Give a variable its type, or check a later assignment (`value`: what a `set`
         assigns, so that `set p = "+15551230000"` fits a phone like any phone literal;
@@ -251,13 +259,16 @@ class BodyChecker:
         name = var.name
         existing = self.variables.get(name)
         if existing is None:
-            self.variables[name] = Variable(name, new, kind, var.span, choices)
+            self.variables[name] = Variable(name, new, kind, var.span, choices, field_choices)
             return
         if existing.choices is not None:
             # Each further assignment may give it other values: all its collects' options.
             merged = (tuple(dict.fromkeys((*existing.choices, *choices)))
                       if choices is not None else None)
             self.variables[name] = replace(existing, choices=merged)
+        if existing.field_choices is not None:
+            fields = merged_field_choices(existing.field_choices, field_choices)
+            self.variables[name] = replace(self.variables[name], field_choices=fields)
         if not (
             self._fits(value, new, existing.type)
             if value is not None
@@ -357,7 +368,9 @@ class BodyChecker:
     def _check_collect(self, step: ast.Collect) -> None:
         self._check_counts(step.attempts, 1, "attempts", step.timeout)
         asked = ty.from_syntax(step.type)
-        if asked not in ty.COLLECTABLE:
+        if step.form is not None:
+            self._check_form(step, step.form)
+        elif asked not in ty.COLLECTABLE:
             self.diagnostics.append(
                 error(
                     codes.UNSAYABLE_TYPE,
@@ -376,7 +389,9 @@ class BodyChecker:
                         step.options.span,
                         f"options need a text answer, but 'collect {step.var.name}' asks for "
                         f"{article(asked)}",
-                        help=f"write `collect {step.var.name}: text in [...]`",
+                        help="give a field of the form its options: `{size: text in [...]}`"
+                        if step.form is not None
+                        else f"write `collect {step.var.name}: text in [...]`",
                     )
                 )
             self._check_options(step.options)
@@ -387,6 +402,18 @@ class BodyChecker:
         self._spoken(step.prompt, "collect")
         if step.reprompt is not None:
             self._spoken(step.reprompt, "collect")
+
+    def _check_form(self, step: ast.Collect, form: ast.Form) -> None:
+        """A collect of a record (checker/forms.py)."""
+        checks = FormChecks(
+            self.expressions.type_of,
+            lambda expr: self._spoken(expr, "collect"),
+            self.diagnostics.append,
+        )
+        check_form(step, form, checks)
+        if form.confirm is not None:
+            uses = self.expressions.uses[self.expressions.step]
+            check_confirm(step, form.confirm, checks, uses)
 
     def _check_digits(self, step: ast.Collect, count: ast.NumberLit, asked: ty.Type) -> None:
         """`expect N digits` counts at least one digit, on a collect of a text or a secret
@@ -548,7 +575,7 @@ class BodyChecker:
         self,
         target: ast.Target,
         targets: Mapping[ast.Target, Destination],
-        clause: ast.Handler | None = None,
+        clause: ast.Handler | ast.Intent | None = None,
     ) -> None:
         self.expressions.clause = clause
         destination = targets.get(target)

@@ -45,9 +45,9 @@ class Use:
     span: Span
     # Inside the left side of `??`: an unassigned value is fine there.
     guarded: bool
-    # In the arguments of a handler's target (`on Fail -> Fail(reason = r.why)`): read
-    # on that handler's edge, after the step, rather than before the step.
-    clause: ast.Handler | None
+    # In the arguments of a handler's or an intent's target (`on Fail -> Fail(reason =
+    # r.why)`): read on that handler's edges, after the step, rather than before it.
+    clause: ast.Handler | ast.Intent | None
     # Inside `{{ }}` (so a suggested fix is written as a template too).
     in_template: bool
 
@@ -70,7 +70,7 @@ class ExpressionTyper:
         # Where reads are recorded: the step being checked (-1: a default handler), and
         # the handler whose target arguments are being typed.
         self.step = 0
-        self.clause: ast.Handler | None = None
+        self.clause: ast.Handler | ast.Intent | None = None
         # Variables assigned by a `set` not yet typed (they read as json until then).
         self.pending_sets: set[str] = set()
         # The type of every expression typed, for the model: codegen reads it.
@@ -263,15 +263,30 @@ class ExpressionTyper:
         self, side: ast.Expr, texts: Sequence[ast.Expr], op: ast.CompareOp
     ) -> None:
         """Warn where a variable that holds one of its collect's options is compared with a
-        text that is none of them: `food == "Sushi"` is never true."""
-        variable = self.variables.get(side.ident.name) if isinstance(side, ast.Name) else None
-        if variable is None or variable.choices is None:
+        text that is none of them: `food == "Sushi"` is never true; so is `order.size ==
+        "huge"` for a form's field with options."""
+        known = self._choices_of(side)
+        if known is None:
             return
+        what, variable, choices = known
         for text in texts:
             if not (isinstance(text, ast.StringLit) and text.is_plain):
                 continue
-            if text.plain_text not in variable.choices:
-                self.diagnostics.append(_never_an_option(variable, text, op))
+            if text.plain_text not in choices:
+                self.diagnostics.append(_never_an_option(what, variable, choices, text, op))
+
+    def _choices_of(self, side: ast.Expr) -> tuple[str, Variable, tuple[str, ...]] | None:
+        """What the compared side is called, its variable and the only texts it holds."""
+        if isinstance(side, ast.Name):
+            variable = self.variables.get(side.ident.name)
+            if variable is not None and variable.choices is not None:
+                return variable.name, variable, variable.choices
+        elif isinstance(side, ast.FieldAccess) and isinstance(side.target, ast.Name):
+            variable = self.variables.get(side.target.ident.name)
+            fields = dict(variable.field_choices or ()) if variable is not None else {}
+            if variable is not None and side.field.name in fields:
+                return f"{variable.name}.{side.field.name}", variable, fields[side.field.name]
+        return None
 
     def _fallback(self, expr: ast.Fallback, guarded: bool, in_template: bool) -> ty.Type:
         sent_as_data = self._sent_as_data
@@ -555,9 +570,14 @@ def _mixed_list(
     )
 
 
-def _never_an_option(variable: Variable, text: ast.StringLit, op: ast.CompareOp) -> Diagnostic:
+def _never_an_option(
+    what: str,
+    variable: Variable,
+    options: Sequence[str],
+    text: ast.StringLit,
+    op: ast.CompareOp,
+) -> Diagnostic:
     written = text.plain_text
-    options = variable.choices or ()
     listed = " or ".join(json.dumps(option) for option in options)
     outcome = {
         ast.CompareOp.EQ: "this comparison is never true",
@@ -574,9 +594,9 @@ def _never_an_option(variable: Variable, text: ast.StringLit, op: ast.CompareOp)
     return warning(
         codes.NEVER_AN_OPTION,
         text.span,
-        f"'{variable.name}' is always one of its options ({listed}), never "
+        f"'{what}' is always one of its options ({listed}), never "
         f"{json.dumps(written)}: {outcome}",
-        notes=[Note(f"'{variable.name}' gets its options here", variable.span)],
+        notes=[Note(f"'{what}' gets its options here", variable.span)],
         help=f"did you mean {json.dumps(meant)}?" if meant else
         f"compare with one of the options, or add {json.dumps(written)} to them",
         fixes=fixes,

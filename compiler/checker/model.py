@@ -32,6 +32,9 @@ class Variable:
     # The only texts it can hold, when every step assigning it is a `collect` whose
     # options are written as texts (`in ["pizza", "pasta"]`); else None.
     choices: tuple[str, ...] | None = None
+    # The same for the fields of a form's record (`order.size`), by field, when every
+    # step assigning it is a form; else None.
+    field_choices: tuple[tuple[str, tuple[str, ...]], ...] | None = None
 
 
 K = TypeVar("K")

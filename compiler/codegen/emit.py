@@ -68,10 +68,10 @@ class EmittedFile:
 RUNTIME_NAMES = (
     ("typing", ("Any",)),
     ("flowc_runtime", ("ops",)),
-    ("flowc_runtime.call", ("Call", "Question")),
+    ("flowc_runtime.call", ("Call", "FormField", "FormQuestion", "Question")),
     (
         "flowc_runtime.program",
-        ("ENDED", "TRANSFERRED", "Body", "Enter", "Leave", "Move", "Step", "Vars"),
+        ("ENDED", "TRANSFERRED", "Body", "Enter", "Intent", "Leave", "Move", "Step", "Vars"),
     ),
     ("flowc_runtime.services", ("JSON", "HttpRequest")),
 )
@@ -112,6 +112,10 @@ def _restyled_body(body: BodyIR) -> BodyIR:
         steps=tuple(_restyled_step(step) for step in body.steps),
         after_call=tuple(_restyled_step(step) for step in body.after_call),
         inputs=tuple(_restyled_input(item) for item in body.inputs),
+        intents=tuple(
+            replace(intent, name=restyle(intent.name), phrases=restyle(intent.phrases))
+            for intent in body.intents
+        ),
     )
 
 

@@ -54,6 +54,16 @@ class InputIR:
 
 
 @dataclass(frozen=True, slots=True)
+class IntentIR:
+    """A global intent of a body: its name and phrases as Python literals, and where it
+    goes (the move of its edges in the flow graph)."""
+
+    name: str
+    phrases: str
+    step: MoveIR
+
+
+@dataclass(frozen=True, slots=True)
 class BodyIR:
     name: str
     constant: str
@@ -64,6 +74,7 @@ class BodyIR:
     inputs: tuple[InputIR, ...]
     # Flows: the environment variables the whole program reads as secrets.
     secret_env: tuple[str, ...] = ()
+    intents: tuple[IntentIR, ...] = ()
 
     @property
     def inputs_function(self) -> str:

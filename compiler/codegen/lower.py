@@ -37,7 +37,7 @@ from ..types import ListOf, Type
 from ..walk import module_expressions, walk
 from . import names
 from .expressions import ExpressionLowerer, env_type, shape
-from .ir import BodyIR, ImportIR, InputIR, ModuleIR, MoveIR, StepIR
+from .ir import BodyIR, ImportIR, InputIR, IntentIR, ModuleIR, MoveIR, StepIR
 
 # The types said in words rather than as written: dates and times, durations, and lists
 # (each item as its type is said, joined as the locale joins a list).
@@ -171,7 +171,7 @@ class ModuleContext:
 def lower_action(context: ModuleContext, action: ast.Action) -> BodyIR:
     name = action.name.name
     lowerer = BodyLowerer(context, context.model.bodies[action])
-    steps = lowerer.lower()
+    steps, intents = lowerer.lower()
     inputs = tuple(_lower_input(context, item, lowerer.exprs) for item in action.inputs)
     return BodyIR(
         name,
@@ -181,15 +181,16 @@ def lower_action(context: ModuleContext, action: ast.Action) -> BodyIR:
         steps,
         (),
         inputs,
+        intents=intents,
     )
 
 
 def lower_flow(context: ModuleContext, flow: ast.Flow) -> BodyIR:
     name = flow.name.name
-    steps = BodyLowerer(context, context.model.bodies[flow]).lower()
+    steps, intents = BodyLowerer(context, context.model.bodies[flow]).lower()
     after_call: tuple[StepIR, ...] = ()
     if flow.after_call is not None:
-        after_call = BodyLowerer(context, context.model.bodies[flow.after_call]).lower()
+        after_call, _ = BodyLowerer(context, context.model.bodies[flow.after_call]).lower()
     return BodyIR(
         name,
         names.body_constant(name, is_action=False),
@@ -199,6 +200,7 @@ def lower_flow(context: ModuleContext, flow: ast.Flow) -> BodyIR:
         after_call,
         (),
         context.secret_env,
+        intents,
     )
 
 
@@ -228,12 +230,14 @@ class BodyLowerer:
         self.exits: list[StepIR] = []
         self._exit_indexes: dict[object, int] = {}
 
-    def lower(self) -> tuple[StepIR, ...]:
+    def lower(self) -> tuple[tuple[StepIR, ...], tuple[IntentIR, ...]]:
+        """The body's step functions (with the exit steps its targets need) and its intents."""
         lowered = [self.lower_step(index, step) for index, step in enumerate(self.body.steps)]
+        intents = self.intents()
         lowered += self.exits
         width = max(2, len(str(len(lowered) - 1)))
         after_call = self.body.kind is BodyKind.AFTER_CALL
-        return tuple(
+        steps = tuple(
             replace(
                 step,
                 function=names.step_function(
@@ -241,6 +245,25 @@ class BodyLowerer:
                 ),
             )
             for index, step in enumerate(lowered)
+        )
+        return steps, intents
+
+    def intents(self) -> tuple[IntentIR, ...]:
+        """The body's intents that some step hears, each going where its edges go: every
+        intent edge of one intent has its target as destination."""
+        moves: dict[str, tuple[ast.Intent, MoveIR]] = {}
+        for edges in self.graph.successors:
+            for edge in edges:
+                intent = edge.clause
+                if isinstance(intent, ast.Intent) and intent.name.name not in moves:
+                    moves[intent.name.name] = (intent, self._move(edge))
+        return tuple(
+            IntentIR(
+                repr(name),
+                repr(tuple(phrase.plain_text for phrase in intent.phrases)),
+                move,
+            )
+            for name, (intent, move) in moves.items()
         )
 
     # ---------------------------------------------------------------- speech
@@ -296,7 +319,8 @@ class BodyLowerer:
             # To the next step; or, in `after call`, a failure without a handler going on.
             comment = "next" if edge.kind is EdgeKind.NEXT else "next (logged)"
             return MoveIR(str(edge.destination), comment)
-        target = edge.clause.target if isinstance(edge.clause, ast.Handler) else edge.clause
+        clause = edge.clause
+        target = clause.target if isinstance(clause, ast.Handler | ast.Intent) else clause
         if isinstance(edge.destination, Leave):
             return self.exit_step(target)
         return MoveIR(str(edge.destination), f"-> {target.name.name}")
@@ -335,10 +359,20 @@ class BodyLowerer:
         """The step's own clauses as Python expressions, for its macro to place."""
         match step:
             case ast.Talk():
-                return self.make(index, step, text=self.speech(step.text))
+                return self.make(
+                    index, step, text=self.speech(step.text),
+                    interruptible=repr(step.interruptible),
+                )
+            case ast.Collect() if step.form is not None:
+                form = self._form(step, step.form)
+                return self.make(
+                    index, step, var=repr(step.var.name), question=form, method="collect_form"
+                )
             case ast.Collect():
                 question = self._question(step)
-                return self.make(index, step, var=repr(step.var.name), question=question)
+                return self.make(
+                    index, step, var=repr(step.var.name), question=question, method="collect"
+                )
             case ast.Request():
                 expect = shape(step.expect) if step.expect is not None else "None"
                 return self.make(
@@ -396,6 +430,32 @@ class BodyLowerer:
             parts.append(f"digits={int(step.digits.value)!r}")
         return f"Question({', '.join(parts)})"
 
+    def _form(self, step: ast.Collect, form: ast.Form) -> str:
+        """The `FormQuestion` of a collect of a record: its fields as data, each with its
+        prompt; the read-back a function of the variables (the form's own among them)."""
+        prompts = {ask.field.name: ask.prompt for ask in form.asks}
+        fields = ", ".join(self._form_field(f, prompts[f.name.name]) for f in form.fields)
+        parts = [self.speech(step.prompt), f"fields=({fields},)"]
+        if step.reprompt is not None:
+            parts.append(f"reprompt={self.speech(step.reprompt)}")
+        if step.attempts is not None:
+            parts.append(f"attempts={int(step.attempts.value)!r}")
+        if step.timeout is not None:
+            parts.append(f"timeout_seconds={step.timeout.milliseconds / 1000!r}")
+        if form.given is not None:
+            parts.append(f"given={self.exprs.lower(form.given)}")
+        if form.confirm is not None:
+            parts.append(f"confirm=lambda v: {self.speech(form.confirm)}")
+        return f"FormQuestion({', '.join(parts)})"
+
+    def _form_field(self, field: ast.FormField, prompt: ast.Expr) -> str:
+        type_name = field.type.name if isinstance(field.type, ast.NamedType) else "json"
+        parts = [repr(field.name.name), repr(type_name), self.speech(prompt)]
+        if field.options is not None:
+            options = ", ".join(self.exprs.textual(item) for item in field.options.items)
+            parts.append(f"options=[{options}]")
+        return f"FormField({', '.join(parts)})"
+
     def _run(self, index: int, step: ast.Run) -> StepIR:
         # The graph lists a run's edges in the order its action declares the outputs; the
         # generated `returns` keep the order of the run's own `on` clauses, as written.
@@ -413,14 +473,15 @@ class BodyLowerer:
     def _code(self, index: int, step: ast.Code) -> StepIR:
         decl = self.context.model.python_calls.get(step)
         alias = self.context.python_aliases[step.module]
-        invocation = _python_call(step, decl, alias, self.exprs)
+        # The function and its arguments as values, not a call: the runtime makes the
+        # call, here or in a worker's activity (flowc_runtime.temporal).
+        passed = [_python_callee(step, alias), *_python_arguments(step, decl, self.exprs)]
         return self.make(
             index,
             step,
             var=repr(step.var.name),
             function=repr(f"{step.module}.{step.function.name}"),
-            invocation=invocation,
-            result_type=python_type(decl.returns) if decl else "object",
+            passed=", ".join(passed),
             returns=shape(decl.returns) if decl else "None",
         )
 
@@ -453,6 +514,8 @@ def _move_name(edge: Edge) -> str | None:
             return edge.kind.value
         case EdgeKind.OUTPUT:
             return repr(edge.output.name.name) if edge.output is not None else None
+        case EdgeKind.INTENT:
+            return None  # the body's intent table holds it (BodyLowerer.intents)
 
 
 def _unhandled(slot: OnEvent[Any], index: int) -> MoveIR:
@@ -496,44 +559,30 @@ def _text_entries(entries: Sequence[ast.Entry], exprs: ExpressionLowerer) -> str
     return "{" + ", ".join(pairs) + "}"
 
 
-def _python_call(
-    step: ast.Code, decl: ast.PythonDecl | None, alias: str, exprs: ExpressionLowerer
-) -> str:
+def _python_callee(step: ast.Code, alias: str) -> str:
     function = step.function.name
-    callee = (
-        f"{alias}.{function}"
-        if function.isidentifier() and names.python_identifier(function) == function
-        else f"getattr({alias}, {function!r})"
-    )
+    if function.isidentifier() and names.python_identifier(function) == function:
+        return f"{alias}.{function}"
+    return f"getattr({alias}, {function!r})"
+
+
+def _python_arguments(
+    step: ast.Code, decl: ast.PythonDecl | None, exprs: ExpressionLowerer
+) -> list[str]:
     given = {arg.name.name: arg.value for arg in step.args}
     if decl is None:
-        arguments = [exprs.lower(value) for value in given.values()]
-    else:
-        # Positional, in the declared order: a parameter named like a Python
-        # keyword (`class`) would not work as a keyword argument.
-        arguments = [
-            converted(exprs.lower(given[param.name.name]), param.type)
-            for param in decl.params
-            if param.name.name in given
-        ]
-    return f"{callee}({', '.join(arguments)})"
+        return [exprs.lower(value) for value in given.values()]
+    # Positional, in the declared order: a parameter named like a Python
+    # keyword (`class`) would not work as a keyword argument.
+    return [
+        converted(exprs.lower(given[param.name.name]), param.type)
+        for param in decl.params
+        if param.name.name in given
+    ]
 
 
 # --------------------------------------------------------------------------
 # Types
-
-
-def python_type(type_expr: ast.TypeExpr) -> str:
-    """The Python annotation for a value of a .flow type passed to or from Python code."""
-    match type_expr:
-        case ast.NamedType(name=name):
-            if name in TEXT_LIKE:
-                return "str"
-            return {"number": "float", "bool": "bool"}.get(name, "JSON")
-        case ast.ListType(element=element):
-            return f"list[{python_type(element)}]"
-        case ast.RecordType():
-            return "dict[str, Any]"
 
 
 def converted(code: str, type_expr: ast.TypeExpr) -> str:

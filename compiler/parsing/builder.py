@@ -45,6 +45,18 @@ class _Map:
 
 
 @dataclass(frozen=True, slots=True)
+class _FormFields:
+    """The braces of a form: its fields, and the record type they make."""
+
+    fields: tuple[ast.FormField, ...]
+    record: ast.RecordType
+
+
+# The clauses only a form's collect takes (`ask` is a node of its own: field_ask).
+_FORM_CLAUSES = ("given", "confirm")
+
+
+@dataclass(frozen=True, slots=True)
 class _Dotted:
     """A dotted name `a.b.c` (only inside the parser)."""
 
@@ -243,6 +255,7 @@ class Builder:
             inputs=_all(members, ast.Input),
             outputs=_all(members, ast.Output),
             handlers=_all(members, ast.Handler),
+            intents=_all(members, ast.Intent),
             steps=_all(members, _STEP_TYPES),
             span=self._cover(keyword, closing),
         )
@@ -253,6 +266,7 @@ class Builder:
             name=self._name(name),
             meta=_first(members, ast.Meta),
             handlers=_all(members, ast.Handler),
+            intents=_all(members, ast.Intent),
             steps=_all(members, _STEP_TYPES),
             after_call=_first(members, ast.AfterCall),
             span=self._cover(keyword, closing),
@@ -288,6 +302,21 @@ class Builder:
     ) -> ast.Handler:
         return ast.Handler(self._name(event), target, self._cover(keyword, target))
 
+    def intent(
+        self, keyword: Token, _intent: Token, name: ast.Ident, lsqb: Token, *rest: Any
+    ) -> ast.Intent:
+        # rest: the phrases, RSQB, ARROW and the target.
+        *phrases, rsqb, _arrow, target = rest
+        for phrase in phrases:
+            # Matched against what the caller says, before any variable has a value.
+            self._plain(phrase, "an intent phrase")
+        brackets = self._cover(lsqb, rsqb)
+        if not phrases:
+            self._report(messages.intent_without_phrases(name, brackets))
+        return ast.Intent(
+            self._name(name), tuple(phrases), brackets, target, self._cover(keyword, target)
+        )
+
     def target(self, name: ast.Ident, *arguments: Any) -> ast.Target:
         # arguments: nothing, or LPAR, the arguments and RPAR.
         args = _all(arguments, ast.Arg) if arguments else None
@@ -313,15 +342,21 @@ class Builder:
     def label(self, name: ast.Ident) -> ast.Ident:
         return name
 
-    def talk(self, keyword: Token, text: ast.Expr) -> ast.Talk:
-        return ast.Talk((), text, self._cover(keyword, text))
+    def talk(self, keyword: Token, text: ast.Expr, *flag: Token) -> ast.Talk:
+        # flag: UNINTERRUPTIBLE, when written.
+        last = flag[-1] if flag else text
+        return ast.Talk((), text, not flag, self._cover(keyword, last))
 
     def collect(
-        self, keyword: Token, var: ast.Ident, type_: ast.TypeExpr, *rest: Any
+        self, keyword: Token, var: ast.Ident, answer: ast.TypeExpr | _FormFields, *rest: Any
     ) -> ast.Collect:
         # rest: an optional IN and its list of options, then the clauses.
         has_options = bool(rest) and _is(rest[0], "IN")
-        clauses = self._clauses("collect", rest[2:] if has_options else rest)
+        written = rest[2:] if has_options else rest
+        asks = _all(written, ast.FieldAsk)
+        clauses = self._clauses("collect", [c for c in written if not isinstance(c, ast.FieldAsk)])
+        form = self._form(var, answer, asks, clauses)
+        type_ = answer.record if isinstance(answer, _FormFields) else answer
         # `expect evening` gives a name, `expect 8 digits` the count (see digit_count).
         expected = clauses.get("expect")
         return ast.Collect(
@@ -337,7 +372,69 @@ class Builder:
             digits=expected if isinstance(expected, ast.NumberLit) else None,
             on_no_answer=self._handler(clauses.handlers, "no_answer", "collect"),
             span=self._cover(keyword, rest[-1] if rest else type_),
+            form=form,
         )
+
+    def _form(
+        self,
+        var: ast.Ident,
+        answer: ast.TypeExpr | _FormFields,
+        asks: tuple[ast.FieldAsk, ...],
+        clauses: _Clauses,
+    ) -> ast.Form | None:
+        """The form of a collect of a record; its clauses on any other collect are errors."""
+        if not isinstance(answer, _FormFields):
+            for keyword in clauses.keywords(_FORM_CLAUSES):
+                self._report(
+                    messages.form_clause_not_a_form(keyword.value, self._span_of(keyword), var)
+                )
+            for ask in asks:
+                self._report(messages.form_clause_not_a_form("ask", ask.span, var))
+            return None
+        first_asks: dict[str, ast.FieldAsk] = {}
+        for ask in asks:
+            if ask.field.name in first_asks:
+                self._report(messages.field_asked_twice(ask, first_asks[ask.field.name]))
+            first_asks.setdefault(ask.field.name, ask)
+        return ast.Form(
+            answer.fields,
+            asks,
+            clauses.get("given"),
+            clauses.get("confirm"),
+            answer.record.span,
+        )
+
+    def answer_type(self, name: ast.Ident, *element: Any) -> ast.TypeExpr:
+        """The type of a collect that is not a form: a named type, or `list[...]`."""
+        node: ast.TypeExpr = (
+            self.list_type(name, *element) if element else self.named_type(name)
+        )
+        return self.type(node)
+
+    def form(self, lbrace: Token, *body: Any) -> _FormFields:
+        *fields, closing = body
+        seen: dict[str, ast.FormField] = {}
+        for field in fields:
+            if field.name.name in seen:
+                self._report(messages.form_field_twice(field, seen[field.name.name]))
+            seen.setdefault(field.name.name, field)
+        record = ast.RecordType(
+            tuple(ast.FieldType(f.name, f.type, f.span) for f in fields),
+            self._cover(lbrace, closing),
+        )
+        self._check_nesting(record)
+        return _FormFields(tuple(fields), record)
+
+    def form_field(
+        self, name: ast.Ident, type_: ast.TypeExpr, *options: Any
+    ) -> ast.FormField:
+        # options: nothing, or IN and the list of options.
+        written: ast.ListLit | None = options[1] if options else None
+        span = self._cover(name, options[-1] if options else type_)
+        return ast.FormField(name, type_, written, span)
+
+    def field_ask(self, keyword: Token, field: ast.Ident, prompt: ast.Expr) -> ast.FieldAsk:
+        return ast.FieldAsk(field, prompt, self._cover(keyword, prompt))
 
     def digit_count(self, count: ast.NumberLit, unit: ast.Ident) -> ast.NumberLit:
         """The count of `expect 8 digits`; the word after it can only be `digits`."""
@@ -589,6 +686,7 @@ class _Clauses:
         self.values: dict[str, Any] = {}
         self.handlers: list[ast.Handler] = []
         self.repeated: list[Token] = []  # the keyword of each clause given again
+        self._keywords: dict[str, Token] = {}
         items = iter(children)
         for item in items:
             if isinstance(item, ast.Handler):
@@ -596,10 +694,15 @@ class _Clauses:
                 continue
             if item.value in self.values:
                 self.repeated.append(item)
+            self._keywords.setdefault(item.value, item)
             self.values[item.value] = next(items)
 
     def get(self, keyword: str) -> Any:
         return self.values.get(keyword)
+
+    def keywords(self, names: Sequence[str]) -> list[Token]:
+        """The keyword token of each of these clauses that is written."""
+        return [self._keywords[name] for name in names if name in self._keywords]
 
 
 def _is(item: Any, terminal: str) -> bool:

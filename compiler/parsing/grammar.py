@@ -28,8 +28,10 @@ DECLARATION_KEYWORDS = ("action", "flow", "from", "python")
 MEMBER_KEYWORDS = ("meta", "input", "output")
 """Keywords that begin a member of an action or flow (its `after call` block aside)."""
 
-NOT_RESERVED = frozenset(["email"])
-"""Keywords that may still name things: `email` is also a type name (`collect email: email`)."""
+NOT_RESERVED = frozenset(["email", "intent"])
+"""Keywords that may still name things: `email` is also a type name (`collect email: email`);
+`intent` is a keyword only right after `on`, and flows written before intents existed
+name variables and labels `intent` (`collect intent: text in [...]`)."""
 
 
 @dataclass(frozen=True, eq=False)

@@ -431,6 +431,47 @@ def not_digits(count: ast.NumberLit, unit: ast.Ident) -> Diagnostic:
     )
 
 
+def form_clause_not_a_form(clause: str, span: Span, var: ast.Ident) -> Diagnostic:
+    return error(
+        codes.FORM_CLAUSE_NOT_A_FORM,
+        span,
+        f"'{clause}' belongs to a form, but 'collect {var.name}' asks for one value",
+        notes=[Note("a form is a collect of a record: `collect order: {size: text, "
+                    "count: number}`")],
+        help=f"remove the `{clause}` clause, or collect a record of fields",
+    )
+
+
+def field_asked_twice(ask: ast.FieldAsk, first: ast.FieldAsk) -> Diagnostic:
+    return error(
+        codes.FIELD_ASKED_TWICE,
+        ask.span,
+        f"field '{ask.field.name}' is asked twice",
+        notes=[Note("first asked here", first.span)],
+        help="keep one `ask` per field",
+    )
+
+
+def form_field_twice(field: ast.FormField, first: ast.FormField) -> Diagnostic:
+    return error(
+        codes.FORM_FIELD_TWICE,
+        field.name.span,
+        f"the form has two fields named '{field.name.name}'",
+        notes=[Note("first declared here", first.name.span)],
+        help="give each field its own name",
+    )
+
+
+def intent_without_phrases(name: ast.Ident, brackets: Span) -> Diagnostic:
+    return error(
+        codes.INTENT_WITHOUT_PHRASES,
+        brackets,
+        f"intent '{name.name}' has no phrases: the caller could never say it",
+        notes=[Note("an intent is heard when the caller's answer matches one of its phrases")],
+        help=f'list what callers say for it: on intent {name.name} ["...", "..."] -> <label>',
+    )
+
+
 def not_plain(literal: ast.StringLit, what: str) -> Diagnostic:
     return error(codes.TEMPLATE_NOT_PLAIN, literal.span, f"{what} cannot hold a template")
 

@@ -3,11 +3,12 @@
 The edges are the checker's (the flow graph of each body in the model); they
 are never derived again here. A test's event log says which step ran
 (`step` events, by file and line) in which body (`action_entered` and
-`action_left` bracket an action), and what happened in it (`no_answer`, a
-failed request, code, message or transfer, the output an action left
-through). Following a step to the next one in the same body, or out of the
-body, picks the edge of the step that goes there, the event deciding between
-edges that go to the same place (`on no_answer -> next` and the answer).
+`action_left` bracket an action, `intent_heard` leaves the actions it names),
+and what happened in it (`no_answer`, a failed request, code, message or
+transfer, the output an action left through, the intent heard). Following a
+step to the next one in the same body, or out of the body, picks the edge of
+the step that goes there, the event deciding between edges that go to the same
+place (`on no_answer -> next` and the answer, an intent).
 
 Each edge never taken is named with the shortest path (breadth first) from the
 body's first step to it, as the steps and edges a test would have to take.
@@ -94,6 +95,8 @@ class _Follower:
                 self.frames.append(_Frame(None))
             elif kind == "action_left":
                 self._action_left(str(event["output"]))
+            elif kind == "intent_heard":
+                self._intent_heard(event)
             elif kind == "no_answer":
                 self._current().evidence.add("no_answer")
             elif kind in FAILURES:
@@ -134,6 +137,15 @@ class _Follower:
             self._take(frame, lambda d: isinstance(d, Leave) and d.output.name.name == output)
         self.frames[-1].left_through = output
 
+    def _intent_heard(self, event: Event) -> None:
+        """The actions the intent left are over, none through an output; the body of the
+        intent takes its intent edge (at a collect, or at the run of those actions)."""
+        left = event["left"]
+        for _ in left if isinstance(left, list) else ():
+            if len(self.frames) > 1:
+                self.frames.pop()
+        self._current().evidence.add(f"intent {event['intent']}")
+
     def _call_ended(self, outcome: str) -> None:
         if outcome in ("ended", "transferred"):
             self._take(self.frames[0], self._out_of(self.frames[0]))
@@ -161,6 +173,11 @@ SIGNALS = (("no_answer", EdgeKind.NO_ANSWER), ("error", EdgeKind.ERROR))
 
 def _by_evidence(candidates: list[tuple[int, Edge]], frame: _Frame) -> int | None:
     """The edge among those to the same place that the step's events point at."""
+    intent = next((i for i, e in candidates if e.kind is EdgeKind.INTENT
+                   and isinstance(e.clause, ast.Intent)
+                   and f"intent {e.clause.name.name}" in frame.evidence), None)
+    if intent is not None:
+        return intent
     left = frame.left_through
     if left is not None:
         return _first(candidates, lambda e: e.kind is EdgeKind.OUTPUT
@@ -288,6 +305,8 @@ def describe_path(graph: FlowGraph, path: list[Edge], last: int) -> tuple[str, .
 def _way(graph: FlowGraph, edge: Edge) -> str:
     if edge.kind is EdgeKind.OUTPUT:
         return f"on {edge.output.name.name if edge.output is not None else '?'} ->"
+    if isinstance(edge.clause, ast.Intent):
+        return f"on intent {edge.clause.name.name} ->"
     if edge.kind is EdgeKind.NEXT and isinstance(graph.body.steps[edge.source], ast.If):
         return "if false, then"
     return {

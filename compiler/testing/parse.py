@@ -50,7 +50,9 @@ DEFAULT_CALLEE = "+15550000001"
 DEFAULT_CLOCK = datetime(2030, 1, 7, 9, 0, tzinfo=UTC)
 
 KEYWORDS = ("test", "flow", "action", "input", "call", "clock", "env", "stub", "expect")
-TRANSCRIPT_STARTS = ("agent:", "caller:", "sms to", "email to", "transfer to", "end:", "exit:")
+TRANSCRIPT_STARTS = (
+    "agent:", "caller:", "intent:", "sms to", "email to", "transfer to", "end:", "exit:",
+)  # fmt: skip
 NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 SILENCE = "(silence)"
@@ -180,8 +182,8 @@ class _Parser:
                 start + len(keyword),
                 help=f"did you mean '{meant}'?" if meant else
                 "a line is a header (flow, action, input, call, clock, env), a stub, "
-                "an expect, or a transcript line (agent:, caller:, sms to, email to, "
-                "transfer to, end:, exit:)",
+                "an expect, or a transcript line (agent:, caller:, intent:, sms to, "
+                "email to, transfer to, end:, exit:)",
             )
         return reader(line, start + len(keyword))
 

@@ -69,8 +69,8 @@ class _RecordingChannel:
         self._inner = inner
         self._heard = heard
 
-    async def say(self, text: str) -> None:
-        await self._inner.say(text)
+    async def say(self, text: str, interruptible: bool = True) -> None:
+        await self._inner.say(text, interruptible)
 
     async def listen(self, question: Question) -> str | None:
         turn = await self._inner.listen(question)

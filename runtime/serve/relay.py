@@ -29,7 +29,10 @@ The session (`_Session`):
   (`_Voice` keeps that time, at about 15 characters a second), so that a
   barge-in (`interrupt`) can take back the words not sent yet; the event
   `interrupted` records what the caller heard (`heard_until`, `duration_ms`)
-  and how many texts were dropped (`dropped`).
+  and how many texts were dropped (`dropped`). A `talk ... uninterruptible`
+  text goes with `interruptible: false`, so Twilio says it to its end; a
+  barge-in never takes it back, and what the caller says or keys until it has
+  been said is not heard.
 - A question is answered by the caller's next `prompt` (final ones only), or by
   keys: they are collected until `#` (not part of the answer; `#` alone is
   silence), a pause of DIGIT_PAUSE_SECONDS (at most the question's timeout)
@@ -79,7 +82,7 @@ from ..events import EventRecord, Interrupted, WebhookRefused
 from ..services import JSON, Question
 from .store import StoreUnavailable
 from .switchboard import HOLD_PHRASE, StaleTurn, UnknownCall
-from .turns import CallerInput, InputKind, Next, Reply, keys_that_answer
+from .turns import CallerInput, InputKind, Next, Reply, Said, keys_that_answer
 from .twilio_voice import (
     bad_call_sid,
     base_url,
@@ -319,10 +322,12 @@ class _Voice:
 
     def __init__(self, socket: WebSocket) -> None:
         self._socket = socket
-        self._waiting: deque[str] = deque()
+        self._waiting: deque[Said] = deque()
         self._sender: asyncio.Task[None] | None = None
         self._taken_back = asyncio.Event()
         self.quiet_at = time.monotonic()
+        # When the uninterruptible texts sent so far will have been said.
+        self._held_until = self.quiet_at
 
     @property
     def sending(self) -> bool:
@@ -333,17 +338,26 @@ class _Voice:
         """Everything has been sent and has had the time to be said."""
         return not self.sending and time.monotonic() >= self.quiet_at
 
-    def say(self, texts: Iterable[str]) -> None:
+    @property
+    def holding(self) -> bool:
+        """An uninterruptible text is still to be sent or being said."""
+        waiting = any(not said.interruptible for said in self._waiting)
+        return waiting or time.monotonic() < self._held_until
+
+    def say(self, texts: Iterable[Said]) -> None:
         self._waiting.extend(texts)
         if self._waiting and not self.sending:
             self._sender = asyncio.create_task(self._send_all())
 
     def stop(self) -> int:
         """Takes back the words not sent yet, as the caller barged in (Twilio stops
-        saying the rest) or answered; how many texts were dropped."""
-        dropped = len(self._waiting)
-        self._waiting.clear()
-        self.quiet_at = min(self.quiet_at, time.monotonic())
+        saying the rest) or answered, except uninterruptible ones; how many texts
+        were dropped."""
+        kept = deque(said for said in self._waiting if not said.interruptible)
+        dropped = len(self._waiting) - len(kept)
+        self._waiting = kept
+        # Twilio goes on saying an uninterruptible text it has.
+        self.quiet_at = max(min(self.quiet_at, time.monotonic()), self._held_until)
         self._taken_back.set()
         return dropped
 
@@ -362,14 +376,19 @@ class _Voice:
             await self._until(self.quiet_at - LEAD_SECONDS)
             if not self._waiting:
                 return  # taken back meanwhile
-            text = self._waiting.popleft()
+            said = self._waiting.popleft()
+            message: dict[str, JSON] = {"type": "text", "token": said.text, "last": True}
+            if not said.interruptible:
+                message["interruptible"] = False
             try:
-                await self._socket.send_json({"type": "text", "token": text, "last": True})
+                await self._socket.send_json(message)
             except WebSocketDisconnect:
                 self._waiting.clear()  # the caller is gone: the session's reader says so
                 return
-            speaking = len(text) / SPOKEN_CHARS_PER_SECOND
+            speaking = len(said.text) / SPOKEN_CHARS_PER_SECOND
             self.quiet_at = max(self.quiet_at, time.monotonic()) + speaking
+            if not said.interruptible:
+                self._held_until = self.quiet_at
 
     async def _until(self, moment: float) -> None:
         """Waits until `moment` (monotonic), or until words are taken back."""
@@ -422,7 +441,7 @@ class _Session:
             turn, reply = await self._opening(caller, callee)
             while reply.next in (Next.LISTEN, Next.HOLD):
                 turn, reply = await self._step(turn, reply)
-            self._voice.say(reply.says)
+            self._voice.say(reply.said())
             await self._end(reply, turn)
         except (_HungUp, WebSocketDisconnect):
             await self._socket_closed()
@@ -453,11 +472,11 @@ class _Session:
         after a hold, the rest of this one comes)."""
         if reply.next is Next.HOLD:
             # The phrase again at each hold, but never queued behind itself.
-            hold = (HOLD_PHRASE,) if self._voice.quiet or reply.says else ()
-            self._voice.say((*reply.says, *hold))
+            hold = (Said(HOLD_PHRASE),) if self._voice.quiet or reply.says else ()
+            self._voice.say((*reply.said(), *hold))
             return turn, await self._board.wait(self._sid, turn)
         assert reply.question is not None  # a LISTEN reply always has its question
-        self._voice.say(reply.says)
+        self._voice.say(reply.said())
         answer = await self._listen(reply.question)
         return turn + 1, await self._board.turn(self._sid, turn + 1, answer)
 
@@ -494,6 +513,8 @@ class _Session:
                     return CallerInput(InputKind.TURN, heard=keys)
                 if not self._voice.sending and time.monotonic() >= self._silence_at(question):
                     return SILENCE
+            elif self._voice.holding:
+                continue  # said or keyed over an uninterruptible text: not heard
             elif not heard.key and not keys:
                 self._voice.stop()
                 return CallerInput(InputKind.TURN, heard=heard.text)

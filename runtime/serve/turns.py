@@ -84,11 +84,27 @@ class Next(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class Said:
+    """A text of a reply, and whether the caller may cut it short by speaking."""
+
+    text: str
+    interruptible: bool = True
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     says: tuple[str, ...]
     next: Next
     question: Question | None = None
     number: str | None = None
+    # The positions in `says` of `talk ... uninterruptible` texts.
+    uninterruptible: frozenset[int] = frozenset()
+
+    def said(self) -> tuple[Said, ...]:
+        """The texts with whether each may be interrupted (barge-in)."""
+        return tuple(
+            Said(text, index not in self.uninterruptible) for index, text in enumerate(self.says)
+        )
 
     def to_json(self) -> dict[str, JSON]:
         question: JSON = None
@@ -103,17 +119,24 @@ class Reply:
                 "timeout_seconds": q.timeout_seconds,
                 "digits": q.digits,
             }
+        uninterruptible: list[JSON] = [index for index in sorted(self.uninterruptible)]
         return {
             "says": list(self.says),
             "next": self.next.value,
             "question": question,
             "number": self.number,
+            "uninterruptible": uninterruptible,
         }
 
     @classmethod
     def from_json(cls, data: dict[str, JSON]) -> Reply:
         says, q, number = data["says"], data.get("question"), data.get("number")
         assert isinstance(says, list)
+        # Absent from replies stored before `uninterruptible`.
+        held = data.get("uninterruptible")
+        uninterruptible = frozenset(
+            i for i in (held if isinstance(held, list) else ()) if isinstance(i, int)
+        )
         question = None
         if isinstance(q, dict):
             options = q["options"]
@@ -133,6 +156,7 @@ class Reply:
             Next(str(data["next"])),
             question,
             number if isinstance(number, str) else None,
+            uninterruptible,
         )
 
 
@@ -155,8 +179,12 @@ class TurnChannel:
     call_over: asyncio.Event = field(default_factory=asyncio.Event)
     # says already sent in a hold reply, not to be said again
     delivered: int = 0
+    # The positions in `says` of the texts the caller may not interrupt.
+    held: set[int] = field(default_factory=set)
 
-    async def say(self, text: str) -> None:
+    async def say(self, text: str, interruptible: bool = True) -> None:
+        if not interruptible:
+            self.held.add(len(self.says))
         self.says.append(text)
 
     async def listen(self, question: Question) -> str | None:
@@ -194,10 +222,20 @@ class TurnChannel:
 
     def reply(self) -> Reply:
         """What is still to be sent: the words not yet delivered, and what comes next."""
-        return Reply(tuple(self.says[self.delivered :]), self.next, self.question, self.number)
+        return Reply(
+            tuple(self.says[self.delivered :]),
+            self.next,
+            self.question,
+            self.number,
+            self._undelivered_held(),
+        )
 
     def hold(self) -> Reply:
         """A hold reply with the words said so far; they are not said again later."""
-        says = tuple(self.says[self.delivered :])
+        says, held = tuple(self.says[self.delivered :]), self._undelivered_held()
         self.delivered = len(self.says)
-        return Reply(says, Next.HOLD)
+        return Reply(says, Next.HOLD, uninterruptible=held)
+
+    def _undelivered_held(self) -> frozenset[int]:
+        """The uninterruptible texts not yet delivered, by their position from there."""
+        return frozenset(i - self.delivered for i in self.held if i >= self.delivered)

@@ -239,8 +239,10 @@ def twiml(reply: Reply, base: str, sid: str, turn: int) -> Response:
     next_turn = f"{base}/twilio/calls/{sid}/{turn + 1}"
     if reply.next is Next.LISTEN:
         # The last words are the question: inside the Gather, so the caller may
-        # answer while it is being said.
-        prompt = says.pop() if says else None
+        # answer while it is being said. Words before it are outside, where speech
+        # is not heard, and so is an uninterruptible text that came last.
+        last = len(says) - 1
+        prompt = says.pop() if says and last not in reply.uninterruptible else None
         _say_all(response, says)
         response.append(_gather(reply, next_turn, prompt))
     elif reply.next is Next.DIAL:

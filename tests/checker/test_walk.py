@@ -72,7 +72,7 @@ def test_module_expressions_reach_every_evaluated_expression(path: Path) -> None
     for module in program.modules.values():
         walked = [node for root in module_expressions(module) for node in walk(root)]
         # Plain text and clause constants, never evaluated: meta values, import paths,
-        # input labels, attempts, retries, timeouts and counts of digits.
+        # input labels, intent phrases, attempts, retries, timeouts and counts of digits.
         constant = [node for decl in module.declarations for node in _constants(decl)]
         expected = [
             node
@@ -97,4 +97,5 @@ def _constants(decl: ast.Declaration) -> list[ast.Expr]:
             found += (step.retries, step.timeout)
     if isinstance(decl, ast.Action):
         found += (item.label for item in decl.inputs)
+    found += (phrase for intent in decl.intents for phrase in intent.phrases)
     return [node for node in found if node is not None]

@@ -82,6 +82,16 @@ def _handler(events: st.SearchStrategy[ast.Ident]) -> st.SearchStrategy[ast.Hand
     return st.builds(lambda e, t: ast.Handler(e, t, NO_SPAN), events, TARGETS)
 
 
+INTENTS = st.lists(
+    st.builds(
+        lambda name, phrases, target: ast.Intent(name, tuple(phrases), NO_SPAN, target, NO_SPAN),
+        st.sampled_from(["human", "cancel"]).map(_ident),
+        st.lists(st.sampled_from(["operator", "talk to a person", "never mind"]).map(_plain),
+                 min_size=1, max_size=3),
+        TARGETS,
+    ),
+    max_size=2,
+).map(tuple)
 NO_ANSWER = _handler(st.just(_ident("no_answer")))
 ON_ERROR = _handler(st.just(_ident("error")))
 ENTRIES = st.lists(
@@ -104,6 +114,14 @@ COLLECT_EXPECTS: st.SearchStrategy[tuple[ast.Ident | None, ast.NumberLit | None]
 )
 OPTIONS = st.lists(EXPRESSIONS, max_size=3).map(lambda items: ast.ListLit(tuple(items), NO_SPAN))
 
+def _form_of(answer: ast.TypeExpr) -> ast.Form | None:
+    """A collect of a record is a form (its record's fields, no options or clauses)."""
+    if not isinstance(answer, ast.RecordType):
+        return None
+    fields = tuple(ast.FormField(f.name, f.type, None, NO_SPAN) for f in answer.fields)
+    return ast.Form(fields, (), None, None, NO_SPAN)
+
+
 # Each kind of step, as a function of its labels.
 _Labelled = Callable[[tuple[ast.Ident, ...]], ast.Step]
 
@@ -111,10 +129,10 @@ _Labelled = Callable[[tuple[ast.Ident, ...]], ast.Step]
 def _step_kinds() -> st.SearchStrategy[_Labelled]:
     n = NO_SPAN
     return st.one_of(
-        st.builds(lambda e: lambda ls: ast.Talk(ls, e, n), EXPRESSIONS),
+        st.builds(lambda e, i: lambda ls: ast.Talk(ls, e, i, n), EXPRESSIONS, st.booleans()),
         st.builds(
             lambda v, t, o, p, r, a, d, x, h: lambda ls: ast.Collect(
-                ls, v, t, o, p, r, a, d, *x, h, n
+                ls, v, t, o, p, r, a, d, *x, h, n, form=_form_of(t)
             ),
             VARIABLES, TYPES, _optional(OPTIONS | PATHS), EXPRESSIONS, _optional(EXPRESSIONS),
             _optional(NUMBERS), _optional(DURATIONS), COLLECT_EXPECTS, _optional(NO_ANSWER),
@@ -191,18 +209,18 @@ DEFAULTS = st.lists(NO_ANSWER | ON_ERROR, max_size=2).map(tuple)
 BODY = st.lists(STEPS, max_size=5).map(tuple)
 
 ACTIONS = st.builds(
-    lambda name, meta, inputs, outputs, handlers, steps: ast.Action(
-        name, meta, tuple(inputs), tuple(outputs), handlers, steps, NO_SPAN
+    lambda name, meta, inputs, outputs, handlers, intents, steps: ast.Action(
+        name, meta, tuple(inputs), tuple(outputs), handlers, intents, steps, NO_SPAN
     ),
     st.sampled_from(["Book", "Lookup"]).map(_ident), _optional(META),
     st.lists(INPUTS, max_size=2), st.lists(OUTPUT_DECLARATIONS, min_size=1, max_size=2),
-    DEFAULTS, BODY,
+    DEFAULTS, INTENTS, BODY,
 )  # fmt: skip
 FLOWS = st.builds(
-    lambda name, meta, handlers, steps, after: ast.Flow(
-        name, meta, handlers, steps, after, NO_SPAN
+    lambda name, meta, handlers, intents, steps, after: ast.Flow(
+        name, meta, handlers, intents, steps, after, NO_SPAN
     ),
-    st.sampled_from(["Main", "Intake"]).map(_ident), _optional(META), DEFAULTS, BODY,
+    st.sampled_from(["Main", "Intake"]).map(_ident), _optional(META), DEFAULTS, INTENTS, BODY,
     _optional(BODY.map(lambda steps: ast.AfterCall(steps, NO_SPAN))),
 )  # fmt: skip
 IMPORTS = st.one_of(

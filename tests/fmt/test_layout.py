@@ -36,10 +36,36 @@ def test_every_kind_of_expression_and_step_has_a_layout() -> None:
     assert set(typing.get_args(ast.Step)) - set(_STEP_PRINTERS) == set()
 
 
-@pytest.mark.parametrize("name", ["legal_intake.flow", "legal_intake_local.flow"])
+@pytest.mark.parametrize(
+    "name", ["legal_intake.flow", "legal_intake_local.flow", "pharmacy_line.flow"]
+)
 def test_the_examples_are_formatted_already(name: str) -> None:
     text = (ROOT / "examples" / name).read_text()
     assert format_text(text, name) == text
+
+
+def test_intents_follow_the_default_handlers_and_uninterruptible_stays_on_its_line() -> None:
+    messy = """
+        flow F { on intent human [ "talk to a person" ,"agent" ] -> bye
+          on no_answer -> bye
+          talk "This call is recorded."
+            uninterruptible
+          collect x: text prompt "q"
+          bye: end }
+    """
+    assert fmt(messy) == flow(
+        """
+        on no_answer -> bye
+        on intent human ["talk to a person", "agent"] -> bye
+
+        talk "This call is recorded." uninterruptible
+        collect x: text
+          prompt "q"
+
+        bye:
+        end
+        """
+    )
 
 
 def test_blanks_and_line_breaks_are_laid_out_anew() -> None:

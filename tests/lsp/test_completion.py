@@ -187,6 +187,11 @@ async def test_at_the_start_of_a_line_steps_and_clauses_and_at_top_level_declara
     ]
 
 
+async def test_after_on_at_the_top_of_a_body_the_events_and_intent(typing: Typing) -> None:
+    text = PROGRAM.replace("  on no_answer -> bye\n", "  on no_answer -> bye\n  on \n", 1)
+    assert labels(await typing.complete(text, "bye\n  on ")) == ["no_answer", "error", "intent"]
+
+
 async def test_signature_help_in_run_arguments(typing: Typing) -> None:
     text = PROGRAM.replace("  bye:\n", '  run again = Ask(question = "Sure?", \n  bye:\n')
     help = await typing.signature(text, '"Sure?", ')

@@ -279,7 +279,20 @@ def test_email_is_a_keyword_only_after_send() -> None:
     assert isinstance(step, ast.Collect) and step.var.name == "email"
 
 
-@pytest.mark.parametrize("word", ["talk", "in", "body", "call", "true", "GET"])
+def test_intent_is_a_keyword_only_after_on() -> None:
+    (flow,) = parse_text(
+        'flow F {\n  on intent human ["a person"] -> done\n'
+        '  collect intent: text in ["billing"] prompt "Which?"\n'
+        '  talk "{{intent}}"\n  done:\n  end\n}\n'
+    ).flows
+    assert [intent.name.name for intent in flow.intents] == ["human"]
+    step = flow.steps[0]
+    assert isinstance(step, ast.Collect) and step.var.name == "intent"
+
+
+@pytest.mark.parametrize(
+    "word", ["talk", "in", "body", "call", "true", "GET", "uninterruptible"]
+)
 def test_keywords_are_reserved(word: str) -> None:
     assert error_codes(f"flow F {{ set {word} = 1 end }}") == ["E0007"]
 

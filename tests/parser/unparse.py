@@ -38,11 +38,17 @@ def _declaration(d: ast.Declaration) -> str:
                 *(_input(i) for i in d.inputs),
                 *(_output(o) for o in d.outputs),
                 *(_handler(h) for h in d.handlers),
+                *(_intent(i) for i in d.intents),
                 *_steps(d.steps),
             ]
             return _block(f"action {d.name.name}", members)
         case ast.Flow():
-            members = [*_meta(d.meta), *(_handler(h) for h in d.handlers), *_steps(d.steps)]
+            members = [
+                *_meta(d.meta),
+                *(_handler(h) for h in d.handlers),
+                *(_intent(i) for i in d.intents),
+                *_steps(d.steps),
+            ]
             if d.after_call is not None:
                 members.append(_block("after call", _steps(d.after_call.steps)).rstrip("\n"))
             return _block(f"flow {d.name.name}", members)
@@ -96,6 +102,11 @@ def _handler(h: ast.Handler) -> str:
     return f"on {h.event.name} -> {_target(h.target)}"
 
 
+def _intent(i: ast.Intent) -> str:
+    phrases = ", ".join(string(p) for p in i.phrases)
+    return f"on intent {i.name.name} [{phrases}] -> {_target(i.target)}"
+
+
 def _target(t: ast.Target) -> str:
     return t.name.name if t.args is None else f"{t.name.name}({_args(t.args)})"
 
@@ -127,9 +138,10 @@ def _on(handler: ast.Handler | None) -> str | None:
 def _step(s: ast.Step) -> str:
     match s:
         case ast.Talk():
-            return f"talk {expr(s.text)}"
+            return f"talk {expr(s.text)}" + ("" if s.interruptible else " uninterruptible")
         case ast.Collect():
-            head = f"collect {s.var.name}: {type_(s.type)}"
+            answer = _form_type(s.form) if s.form is not None else type_(s.type)
+            head = f"collect {s.var.name}: {answer}"
             if s.options is not None:
                 head += f" in {expr(s.options)}"
             return _clauses(
@@ -141,6 +153,7 @@ def _step(s: ast.Step) -> str:
                     s.timeout and f"timeout {expr(s.timeout)}",
                     s.day_part and f"expect {s.day_part.name}",
                     s.digits and f"expect {expr(s.digits)} digits",
+                    *_form_clauses(s.form),
                     _on(s.on_no_answer),
                 ],
             )
@@ -187,6 +200,25 @@ def _step(s: ast.Step) -> str:
 
 # --------------------------------------------------------------------------
 # Types and expressions
+
+
+def _form_type(form: ast.Form) -> str:
+    fields = (
+        f"{f.name.name}: {type_(f.type)}" + (f" in {expr(f.options)}" if f.options else "")
+        for f in form.fields
+    )
+    return "{ " + ", ".join(fields) + " }"
+
+
+def _form_clauses(form: ast.Form | None) -> list[str | None]:
+    if form is None:
+        return []
+    asks: list[str | None] = [f"ask {a.field.name} {expr(a.prompt)}" for a in form.asks]
+    return [
+        *asks,
+        form.given and f"given {expr(form.given)}",
+        form.confirm and f"confirm {expr(form.confirm)}",
+    ]
 
 
 def type_(t: ast.TypeExpr) -> str:

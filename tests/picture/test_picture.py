@@ -55,6 +55,20 @@ def test_every_arrow_is_an_edge_of_the_checker_s_graph() -> None:
     assert len([a for a in picture.arrows if a.style is ArrowStyle.ERROR]) == len(failures)
 
 
+def test_intents_are_dashed_arrows_apart_from_the_run_and_collect_they_leave() -> None:
+    path = EXAMPLES / "pharmacy_line.flow"
+    result = check_files([str(path)])
+    (flow,) = result.program.modules[str(path)].flows
+    graph = result.model.bodies[flow].graph
+    intents = [e for edges in graph.successors for e in edges if e.kind is EdgeKind.INTENT]
+    picture = picture_of(path, "PharmacyLine")
+    drawn = [a for a in picture.arrows if a.style is ArrowStyle.INTENT]
+    assert [a.label for a in drawn] == ["intent human"] * len(intents) == ["intent human"] * 2
+    # From the collect itself, and from the run (not from a port: no output is taken).
+    assert {a.source for a in drawn} == {"s2", "s4"}
+    assert "-.->|\"intent human\"|" in to_mermaid(picture)
+
+
 def test_a_run_is_a_box_holding_the_outputs_of_its_action() -> None:
     picture = picture_of(EXAMPLES / "legal_intake.flow", "LegalIntake")
     run_box = next(box for box in picture.boxes if box.id.endswith("_run"))

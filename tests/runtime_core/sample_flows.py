@@ -102,12 +102,14 @@ async def greeter_4_transfer(call: Call, v: Vars) -> Move:
     return ENDED
 
 
-async def greeter_after_0_code(call: Call, v: Vars) -> Move:
-    async def invoke() -> object:
-        AFTER_CALL_OUTCOMES.append(call.outcome)
-        return call.outcome
+def record_outcome(outcome: str) -> str:
+    """The sample's `audit.record`: keeps the outcome `after call` saw."""
+    AFTER_CALL_OUTCOMES.append(outcome)
+    return outcome
 
-    await call.code(v, "log", "audit.record", invoke, returns="text")
+
+async def greeter_after_0_code(call: Call, v: Vars) -> Move:
+    await call.code(v, "log", "audit.record", record_outcome, call.outcome, returns="text")
     return 1
 
 

