@@ -11,13 +11,13 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 # Editable installs of both distributions, redone when either pyproject.toml changes:
-# the runtime (runtime/, with the serve and semantic extras) first, so that the compiler's
-# requirement flowc-runtime[serve]==0.1.0 is met by it and never looked up on an index.
+# the runtime (runtime/, with the serve, semantic and temporal extras) first, so that the
+# compiler's requirement flowc-runtime[serve]==0.1.0 is met by it and never looked up on an index.
 # torch comes first, pinned to the CPU build that lies on this kind of machine's
 # disk (pip's find-links): the semantic extra would otherwise pull a CUDA build.
 $(STAMP): pyproject.toml runtime/pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet torch==2.13.0
-	$(BIN)/python -m pip install --quiet -e './runtime[serve,semantic]'
+	$(BIN)/python -m pip install --quiet -e './runtime[serve,semantic,temporal]'
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 

@@ -16,6 +16,7 @@ from flowc_runtime.serve.options import (
     add_deploy_arguments,
     add_serve_options,
 )
+from flowc_runtime.temporal.cli import add_worker_options
 
 from . import __version__
 from .build import build_files, write_files
@@ -78,6 +79,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--flow", metavar="NAME", help="the flow calls start at (default: the first file's only)"
     )
     add_serve_options(serve)
+
+    worker = commands.add_parser("worker", help="run a flow's calls on Temporal, as a worker")
+    worker.add_argument("files", nargs="+", metavar="FILE")
+    worker.add_argument(
+        "--flow", metavar="NAME", help="the flow calls start at (default: the first file's only)"
+    )
+    add_worker_options(worker)
 
     commands.add_parser("lsp", help="serve editors: a language server on stdin/stdout")
     fmt = commands.add_parser("fmt", help="format .flow files in place, in one canonical layout")
@@ -178,6 +186,21 @@ def serve_flow(args: argparse.Namespace) -> int:
         return EXIT_OK
 
 
+def run_worker(args: argparse.Namespace) -> int:
+    # Imported here: temporalio loads only to run a worker.
+    from .worker import run_worker_built
+
+    result = build_files(args.files)
+    _show_diagnostics(result.check, sys.stderr)
+    if not result.ok:
+        return EXIT_ERRORS
+    try:
+        return run_worker_built(result, args)
+    except RunError as exc:
+        print(f"flowc: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
 def _show_diagnostics(result: CheckResult, stream: TextIO) -> None:
     if result.diagnostics:
         stream.write(render_human(result.diagnostics, result.sources))
@@ -206,6 +229,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_test_command(args)
         if args.command == "serve":
             return serve_flow(args)
+        if args.command == "worker":
+            return run_worker(args)
         if args.command == "fmt":
             return run_fmt(args)
         if args.command == "graph":

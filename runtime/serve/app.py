@@ -22,7 +22,7 @@ import re
 import sys
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -35,6 +35,9 @@ from .builds import BuildArchive
 from .settings import ServeConfig
 from .store import StoreUnavailable, open_store
 from .switchboard import Switchboard
+
+if TYPE_CHECKING:
+    from ..temporal.engine import TemporalEngine
 
 
 class ServerLog:
@@ -63,7 +66,8 @@ class Served:
     """What the routes share: set up when the app starts, closed when it stops."""
 
     config: ServeConfig
-    switchboard: Switchboard
+    # `--engine temporal`: the engine that answers the same calls with workflows
+    switchboard: Switchboard | TemporalEngine
     log: ServerLog
 
 
@@ -85,7 +89,10 @@ def create_app(config: ServeConfig) -> Starlette:
         board = served().switchboard
         health: dict[str, object] = {"flow": config.flow, "build": board.current.fingerprint}
         try:
-            await board.store.load("healthz")
+            if isinstance(board, Switchboard):
+                await board.store.load("healthz")
+            else:
+                await board.check()
         except StoreUnavailable as exc:
             return JSONResponse({"ok": False, **health, "store": str(exc)}, status_code=503)
         return JSONResponse({"ok": True, **health})
@@ -118,10 +125,19 @@ async def _serving(config: ServeConfig) -> AsyncIterator[Served]:
     archive = BuildArchive(config.archive)
     current = archive.add(config.build_dir)
     current.body(config.module, config.flow_name)  # fails now, not at the first call
-    store = open_store(config.store_url)
     services = services_from_env(calls_environ(os.environ))
     with _log_stream(config.log_path) as stream:
         log = ServerLog(stream)
+        if config.engine == "temporal":
+            from ..temporal.engine import serving_on_temporal
+
+            try:
+                async with serving_on_temporal(config, current, services, log) as engine:
+                    yield Served(config, engine, log)
+            finally:
+                await close_services(services)
+            return
+        store = open_store(config.store_url)
         try:
             await store.load("healthz")
         except StoreUnavailable as exc:

@@ -10,6 +10,7 @@ in one line, never a traceback.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import signal
 import socket
@@ -71,8 +72,10 @@ def config_from_args(
             f"--public-url must be an absolute URL such as https://calls.example.com, "
             f"not {args.public_url!r}"
         )
+    if args.engine == "temporal" and args.temporal is None:
+        raise ServeError("--engine temporal needs --temporal HOST:PORT, the Temporal server")
     store = args.store or f"sqlite:{state / 'calls.db'}"
-    if store.startswith("sqlite:"):
+    if store.startswith("sqlite:") and args.engine == "store":
         folder = Path(store.removeprefix("sqlite:")).parent
         try:
             folder.mkdir(parents=True, exist_ok=True)
@@ -90,6 +93,10 @@ def config_from_args(
         log_path=args.log,
         python_path=tuple(python_path),
         timing=Timing(hold_after=args.hold_after, lease=args.lease),
+        engine=args.engine,
+        temporal=args.temporal,
+        namespace=args.namespace,
+        task_queue=args.task_queue,
     )
 
 
@@ -100,7 +107,10 @@ def check_config(config: ServeConfig) -> str:
     from .store import open_store
 
     try:
-        open_store(config.store_url)
+        if config.engine == "temporal":
+            _check_temporal(config)
+        else:
+            open_store(config.store_url)
         services_from_env(calls_environ(os.environ))
     except (ValueError, ConfigError) as exc:
         raise ServeError(str(exc)) from exc
@@ -111,6 +121,24 @@ def check_config(config: ServeConfig) -> str:
     except (BuildError, ValueError, OSError) as exc:
         raise ServeError(str(exc)) from exc
     return build.fingerprint
+
+
+def _check_temporal(config: ServeConfig) -> None:
+    """`--engine temporal`: the extra is installed, FLOWC_PAYLOAD_KEY is good and the
+    server answers, so that none of these is a traceback at the first call."""
+    try:
+        from ..temporal.codec import PayloadKeyError
+        from ..temporal.connection import TemporalUnavailable, connect
+    except ImportError as exc:
+        raise ServeError(
+            f"--engine temporal needs the temporal extra (pip install 'flowc-runtime[temporal]'): "
+            f"{exc}"
+        ) from exc
+    assert config.temporal is not None
+    try:
+        asyncio.run(connect(config.temporal, config.namespace, os.environ))
+    except (PayloadKeyError, TemporalUnavailable) as exc:
+        raise ServeError(str(exc)) from exc
 
 
 def serve(config: ServeConfig, host: str, port: int, workers: int = 1) -> int:
@@ -142,9 +170,14 @@ def _serve(config: ServeConfig, host: str, port: int, workers: int) -> int:
             "against X-Twilio-Signature; anyone who can reach this server can drive calls",
             file=sys.stderr,
         )
+    engine = (
+        f"Temporal {config.temporal} ({config.namespace})"
+        if config.engine == "temporal"
+        else f"store {_shown_store(config.store_url)}"
+    )
     print(
         f"flowc serve: {config.flow} (build {fingerprint}) on http://{host}:{port}, "
-        f"store {_shown_store(config.store_url)}, transport {config.transport}",
+        f"{engine}, transport {config.transport}",
         file=sys.stderr,
         flush=True,
     )

@@ -14,6 +14,9 @@ from .switchboard import Timing
 STATE_FOLDER = ".flowc"  # beside the served flow: the default store and build archive
 DIAL_STATUSES = ("completed", "busy", "no-answer", "failed", "canceled")
 DEFAULT_API_URL = "https://api.twilio.com"
+# Temporal (`--engine temporal`, the workers): the namespace, and the base of the task queues.
+DEFAULT_NAMESPACE = "default"
+DEFAULT_TASK_QUEUE = "flowc"
 
 
 def add_serve_options(parser: argparse.ArgumentParser) -> None:
@@ -65,6 +68,33 @@ def add_serve_options(parser: argparse.ArgumentParser) -> None:
         "--insecure-no-signature",
         action="store_true",
         help="accept requests without a valid X-Twilio-Signature (local experiments only)",
+    )
+    parser.add_argument(
+        "--engine",
+        choices=("store", "temporal"),
+        default="store",
+        help="store: turns run here on the call store (default); temporal: each call is a "
+        "Temporal workflow, run by `flowc worker` processes",
+    )
+    add_temporal_options(parser, required=False)
+
+
+def add_temporal_options(parser: argparse.ArgumentParser, *, required: bool) -> None:
+    """Where the Temporal server is: `flowc serve --engine temporal` and the workers."""
+    parser.add_argument(
+        "--temporal",
+        required=required,
+        metavar="HOST:PORT",
+        help="the Temporal server's frontend, such as 127.0.0.1:7233",
+    )
+    parser.add_argument(
+        "--namespace", default=DEFAULT_NAMESPACE, metavar="NS", help="the Temporal namespace"
+    )
+    parser.add_argument(
+        "--task-queue",
+        default=DEFAULT_TASK_QUEUE,
+        metavar="QUEUE",
+        help=f"the base of the calls' task queues, one per build (default: {DEFAULT_TASK_QUEUE})",
     )
 
 

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .options import DEFAULT_NAMESPACE, DEFAULT_TASK_QUEUE
 from .switchboard import Timing
 
 
@@ -36,6 +37,11 @@ class ServeConfig:
     log_path: str | None = None
     python_path: tuple[str, ...] = ()
     timing: Timing = field(default_factory=Timing)
+    # `--engine temporal`: calls are workflows on this Temporal server (runtime/temporal/)
+    engine: str = "store"
+    temporal: str | None = None
+    namespace: str = DEFAULT_NAMESPACE
+    task_queue: str = DEFAULT_TASK_QUEUE
 
     @property
     def module(self) -> str:
@@ -61,6 +67,10 @@ class ServeConfig:
                     "python_path": list(self.python_path),
                     "hold_after": self.timing.hold_after,
                     "lease": self.timing.lease,
+                    "engine": self.engine,
+                    "temporal": self.temporal,
+                    "namespace": self.namespace,
+                    "task_queue": self.task_queue,
                 }
             )
         }
@@ -80,4 +90,8 @@ class ServeConfig:
             log_path=data["log_path"],
             python_path=tuple(data["python_path"]),
             timing=Timing(data["hold_after"], data["lease"]),
+            engine=data["engine"],
+            temporal=data["temporal"],
+            namespace=data["namespace"],
+            task_queue=data["task_queue"],
         )

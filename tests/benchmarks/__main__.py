@@ -15,6 +15,7 @@ BENCHMARKS = [
     "tests.benchmarks.bench_services",
     "tests.benchmarks.bench_understanding",
     "tests.benchmarks.bench_serve",
+    "tests.benchmarks.bench_temporal",
     "tests.benchmarks.bench_lsp",
     "tests.benchmarks.bench_flowtest",
 ]
