@@ -37,9 +37,8 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 def write_suite(folder: Path, count: int) -> list[str]:
     """The example flows and `count` tests calling them, under `folder`."""
-    for name in ("legal_intake.flow", "legal_intake_local.flow", "support.flow",
-                 "lead_capture.flow", "leads.py", "bank_line.flow"):
-        shutil.copy(EXAMPLES / name, folder / name)
+    for source in (*EXAMPLES.glob("*.flow"), *EXAMPLES.glob("*.py")):
+        shutil.copy(source, folder / source.name)
     shutil.copytree(EXAMPLES / "lib", folder / "lib")
     originals = sorted((EXAMPLES / "tests").glob("*.flowtest"))
     (folder / "tests").mkdir()
