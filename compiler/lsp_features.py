@@ -57,6 +57,10 @@ def hover(analysis: Analysis, point: Point) -> tuple[str, Span] | None:
         text = describe(analysis, occurrence.symbol)
         return (text, occurrence.span) if text else None
     module = analysis.module()
+    field = _form_field_at(module, point) if module else None
+    if field is not None:
+        collect, declared, span = field
+        return _describe_form_field(collect, declared), span
     named = (
         next((t for t in type_names(module) if contains(t.span, point)), None) if module else None
     )
@@ -86,6 +90,58 @@ def describe(analysis: Analysis, symbol: Symbol) -> str | None:
         case SymbolKind.FLOW:
             flow = index.flows[symbol]
             return _code(f"flow {flow.name.name}") + _meta_lines(flow.meta)
+
+
+def _form_field_at(
+    module: ast.Module, point: Point
+) -> tuple[ast.Collect, ast.FormField, Span] | None:
+    """The field of a form under the cursor: where the record declares it, in an `ask` or a
+    `given {...}` of the collect, or read as `order.size` in the body of the collect."""
+    declaration = next((d for d in module.declarations if contains(d.span, point)), None)
+    if not isinstance(declaration, ast.Action | ast.Flow):
+        return None
+    collects = [
+        s for s in subtrees(declaration) if isinstance(s, ast.Collect) and s.form is not None
+    ]
+    for collect in collects:
+        assert collect.form is not None
+        fields = {field.name.name: field for field in collect.form.fields}
+        for name in _form_field_names(collect.form):
+            if contains(name.span, point) and name.name in fields:
+                return collect, fields[name.name], name.span
+    for node in subtrees(declaration):
+        if not (isinstance(node, ast.FieldAccess) and isinstance(node.target, ast.Name)):
+            continue
+        if not contains(node.field.span, point):
+            continue
+        for collect in collects:
+            assert collect.form is not None
+            if collect.var.name == node.target.ident.name:
+                found = next(
+                    (f for f in collect.form.fields if f.name.name == node.field.name), None
+                )
+                return (collect, found, node.field.span) if found else None
+    return None
+
+
+def _form_field_names(form: ast.Form) -> Iterator[ast.Ident]:
+    yield from (field.name for field in form.fields)
+    yield from (ask.field for ask in form.asks)
+    if isinstance(form.given, ast.RecordLit):
+        yield from (given.name for given in form.given.fields)
+
+
+def _describe_form_field(collect: ast.Collect, field: ast.FormField) -> str:
+    shown = ty.display(ty.from_syntax(field.type))
+    if field.options is not None:
+        options = [i for i in field.options.items if isinstance(i, ast.StringLit) and i.is_plain]
+        shown += " in [" + ", ".join(f'"{option.plain_text}"' for option in options) + "]"
+    lines = [f"a field of the form 'collect {collect.var.name}', line {collect.span.line}"]
+    assert collect.form is not None
+    ask = next((a for a in collect.form.asks if a.field.name == field.name.name), None)
+    if ask is not None and isinstance(ask.prompt, ast.StringLit) and ask.prompt.is_plain:
+        lines.append(f'asked "{ask.prompt.plain_text}" when missing')
+    return _code(f"{collect.var.name}.{field.name.name}: {shown}") + "\n\n" + "; ".join(lines)
 
 
 def _describe_variable(variable: Variable) -> str:

@@ -8,8 +8,10 @@
 3. With `confirm`, the read-back, once every field has a value: a yes ends the
    form; an answer that changes a field ("no, make it 60") changes it and reads
    back again; a plain no asks the form's `reprompt` (default: the opening
-   prompt) and reads its answer as changes. Silence and answers understood as
-   none of these use up an attempt of the read-back.
+   prompt) and reads its answer as changes, back to the read-back; there
+   "nothing" (or a yes) goes back to it unchanged, and a field named alone ("the
+   size") is asked by its own prompt, its answer then read back. Silence and
+   answers understood as none of these use up an attempt of the question.
 
 A question that runs out of attempts takes the collect's no_answer path, and the
 form's variable keeps the value it had. It gets the record only at the end.
@@ -28,6 +30,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .events import FieldCorrected, FieldFilled, FormConfirmed, Heard, NoAnswer
+from .forms import named_field, words_of
+from .ops import shape_mismatch, with_moments
 from .program import IntentTaken, Vars
 from .services import JSON, FormField, FormQuestion, Question
 from .understanding import understand_bool
@@ -40,6 +44,8 @@ if TYPE_CHECKING:
 OPENING = ""
 READ_BACK = "?confirm"
 CHANGE = "?change"
+# Said at "what should I change?" when nothing should (as is a yes: "it's fine").
+NOTHING_TO_CHANGE = ("nothing", "none", "no change", "no changes", "never mind")
 
 
 @dataclass(slots=True)
@@ -49,9 +55,19 @@ class Progress:
     filled: dict[str, JSON]
     asking: str
     attempt: int = 1
+    # Asking again a field that has a value, as the caller wants it changed ("the size"
+    # at "what should I change?"): its answer goes back to the read-back.
+    correcting: bool = False
 
     def to_json(self) -> JSON:
-        return {"filled": dict(self.filled), "asking": self.asking, "attempt": self.attempt}
+        stored: dict[str, JSON] = {
+            "filled": dict(self.filled),
+            "asking": self.asking,
+            "attempt": self.attempt,
+        }
+        if self.correcting:
+            stored["correcting"] = True
+        return stored
 
     @classmethod
     def from_json(cls, value: JSON) -> Progress | None:
@@ -60,7 +76,7 @@ class Progress:
         filled, asking, attempt = value.get("filled"), value.get("asking"), value.get("attempt")
         if not (isinstance(filled, dict) and isinstance(asking, str) and isinstance(attempt, int)):
             return None
-        return cls(dict(filled), asking, attempt)
+        return cls(dict(filled), asking, attempt, value.get("correcting") is True)
 
 
 def progress_variable(name: str) -> str:
@@ -83,12 +99,14 @@ class FormDialogue:
 
     def _start(self) -> Progress:
         """Nothing asked yet; the fields `given` known, each a value the field could get
-        from the caller (an option, for a field with options: else it is asked)."""
+        from the caller: of its type, and an option for a field with options (a `json`
+        record of a code step is checked only now). Any other value is asked for."""
         known = self.form.given if isinstance(self.form.given, dict) else {}
         given: dict[str, JSON] = {
-            field.name: value
+            field.name: with_moments(value, field.type_name, None)
             for field in self.form.fields
             if (value := known.get(field.name)) is not None
+            and shape_mismatch(value, field.type_name, field.name) is None
             and (field.options is None or value in field.options)
         }
         return Progress(given, OPENING)
@@ -122,7 +140,7 @@ class FormDialogue:
         missing = [f.name for f in self.form.fields if f.name not in progress.filled]
         if progress.asking == OPENING and len(missing) >= 2:
             return
-        if progress.asking in missing:
+        if progress.asking in missing or progress.correcting:
             return
         progress.asking = missing[0] if missing else READ_BACK
         progress.attempt = 1
@@ -171,15 +189,26 @@ class FormDialogue:
         up an attempt."""
         progress = self.progress
         asking = progress.asking
-        changed = self._apply(heard, None if asking in (OPENING, CHANGE) else asking)
+        given, _ = self._apply(heard, None if asking in (OPENING, CHANGE) else asking)
         if asking == OPENING:
             self._opening_heard()
         elif asking == CHANGE:
-            if changed:
-                progress.asking, progress.attempt = READ_BACK, 1
-            else:
-                progress.attempt += 1
-        elif asking not in progress.filled:
+            self._change_heard(heard, given)
+        elif progress.correcting and asking in given:
+            progress.asking, progress.attempt, progress.correcting = READ_BACK, 1, False
+        elif asking not in progress.filled or progress.correcting:
+            progress.attempt += 1
+
+    def _change_heard(self, heard: str | None, given: set[str]) -> None:
+        """The answer to "what should I change?": a change, or "nothing" (a yes), goes
+        back to the read-back; a field named alone ("the size") is asked by its prompt."""
+        progress = self.progress
+        named = named_field(heard, self.form.fields) if heard else None
+        if given or (heard and _nothing_to_change(heard)):
+            progress.asking, progress.attempt = READ_BACK, 1
+        elif named is not None:
+            progress.asking, progress.attempt, progress.correcting = named, 1, True
+        else:
             progress.attempt += 1
 
     def _opening_heard(self) -> None:
@@ -192,7 +221,8 @@ class FormDialogue:
         """Whether the caller said yes to the read-back; a change is applied (and read
         back again), a plain no asks what to change."""
         progress = self.progress
-        if self._apply(heard, None):
+        _, changed = self._apply(heard, None)
+        if changed:
             progress.attempt = 1
             return False
         said = understand_bool(heard) if heard else None
@@ -204,10 +234,11 @@ class FormDialogue:
             progress.attempt += 1
         return False
 
-    def _apply(self, heard: str | None, asking: str | None) -> bool:
-        """Keeps what the answer gives; whether it gave or changed anything."""
+    def _apply(self, heard: str | None, asking: str | None) -> tuple[set[str], bool]:
+        """Keeps what the answer gives: the fields it gave (a value again, or a new one),
+        and whether that changed any."""
         if heard is None or not heard.strip():
-            return False
+            return set(), False
         understanding = self.call.services.understanding
         now = self.call.services.clock()
         values = understanding.understand_form(heard, self.form.fields, now, asking)
@@ -222,11 +253,17 @@ class FormDialogue:
                 continue
             filled[field] = value
             changed = True
-        return changed
+        return set(values), changed
 
     def _record(self) -> dict[str, JSON]:
         """The form's value: its fields in the order declared."""
         return _in_order(self.progress.filled, self.form.fields)
+
+
+def _nothing_to_change(heard: str) -> bool:
+    """ "nothing, it's fine", "no changes", a yes: the read-back was right after all."""
+    said = f" {' '.join(word.plain for word in words_of(heard))} "
+    return understand_bool(heard) is True or any(f" {it} " in said for it in NOTHING_TO_CHANGE)
 
 
 def _in_order(filled: dict[str, JSON], fields: Sequence[FormField]) -> dict[str, JSON]:

@@ -778,6 +778,13 @@ def _find_time(text: str, day_part: str | None = None) -> tuple[time, re.Match[s
     return None
 
 
+def is_bare_time(utterance: str) -> bool:
+    """Whether the answer says a time only as a bare hour ("four", "two thirty"): no
+    am/pm, colon, "at" or part of the day. A form reads it as a time only when it asks
+    for one (runtime/forms.py): "two large" is no 2 PM."""
+    return _find_time(_normalise_time_text(utterance)) is None
+
+
 def understand_time(utterance: str, day_part: str | None = None) -> str | None:
     """ "2 PM", "half past two"; `day_part` (a `DayPart`) reads "seven" as 19:00
     when the question expects the evening."""
@@ -1093,6 +1100,17 @@ def _by_position(said: str, options: Sequence[str]) -> int | None:
     return position if 0 <= position < len(options) else None
 
 
+def says_a_position(utterance: str) -> bool:
+    """Whether the answer chooses by position or key ("the second one", "the last",
+    "press two", or a key pressed: "2"), not by a number said in words: a form with a
+    number field reads "two" as that number (runtime/forms.py)."""
+    if utterance.strip() in KEYPAD_FIGURES:
+        return True
+    words = _words(utterance)
+    by_words = any(w in ORDINAL_CHOICES for w in words) or "last" in words
+    return by_words or any(_contains_phrase(words, word) for word in KEY_WORDS)
+
+
 def _names_a_key(words: Sequence[str], options: Sequence[str]) -> bool:
     """Whether a digit word in the answer is an option's number: "number two", "option
     two", "press two", "two" alone (when no option is a number, which "two" would be)."""
@@ -1209,19 +1227,6 @@ def understand_choice(
     return left[0] if len(left) == 1 else None
 
 
-def option_named(utterance: str, options: Sequence[str]) -> str | None:
-    """The option whose words the answer says (or says misheard a little), never one
-    chosen by position or key: a form reads the fields it is not asking for so
-    (runtime/forms.py), where "the second one" or "two" would fit every field."""
-    said = utterance.strip()
-    if not said or not options:
-        return None
-    found = _by_phrase(said, options)
-    if found is None:
-        found = _by_words(said, options)
-    return None if found is None else options[found]
-
-
 # --- text and the component ----------------------------------------------------
 
 
@@ -1330,6 +1335,14 @@ class RuleBasedUnderstanding:
         self, utterance: str, intents: Mapping[str, Sequence[str]]
     ) -> HeardIntent | None:
         return heard_intent(utterance, intents)
+
+    def intent_by_meaning(
+        self,
+        utterance: str,
+        intents: Mapping[str, Sequence[str]],
+        options: Sequence[str] | None,
+    ) -> HeardIntent | None:
+        return None  # the rules hear an intent only by its phrase
 
     def understand_form(
         self, utterance: str, fields: Sequence[FormField], now: datetime, asking: str | None

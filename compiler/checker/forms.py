@@ -116,6 +116,8 @@ def _check_field(field: ast.FormField, checks: FormChecks) -> None:
         return
     if field_type != ty.TEXT:
         checks.report(_options_not_text(field, field_type))
+    if not field.options.items:
+        checks.report(_no_options(field))
     found = checks.type_of(field.options)
     if found != ty.JSON and not ty.is_assignable(found, ty.ListOf(ty.TEXT)):
         checks.report(
@@ -182,7 +184,7 @@ def _check_given_option(field: ast.FormField, value: ast.Expr, checks: FormCheck
         error(
             codes.GIVEN_MISMATCH,
             value.span,
-            f"field '{field.name.name}' is one of its options, but `given` gives it "
+            f"field '{field.name.name}' must be one of its options, but `given` gives it "
             f"\"{value.plain_text}\"",
             notes=[Note("its options: " + ", ".join(f'"{o}"' for o in options), field.span)],
             help=f'did you mean "{suggestion}"?' if suggestion else
@@ -260,6 +262,18 @@ def _options_not_text(field: ast.FormField, field_type: ty.Type) -> Diagnostic:
             Fix("make the field a text", (Edit(field.type.span, "text"),),
                 Applicability.SUGGESTION),
         ),
+    )
+
+
+def _no_options(field: ast.FormField) -> Diagnostic:
+    assert field.options is not None
+    name = field.name.name
+    return error(
+        codes.NO_OPTIONS,
+        field.options.span,
+        f"field '{name}' has no options: no answer could ever fill it",
+        help=f'write the options the caller chooses from: `{name}: text in ["a", "b"]`, '
+        f"or leave `in [...]` out to take any answer",
     )
 
 

@@ -60,5 +60,5 @@ def test_a_given_text_must_be_an_option_of_its_field(tmp_path: Path) -> None:
     errors = [d for d in analysed(tmp_path, source).diagnostics if d.is_error]
     assert [(d.code, d.message) for d in errors] == [
         (codes.GIVEN_MISMATCH,
-         "field 'size' is one of its options, but `given` gives it \"medium\""),
+         "field 'size' must be one of its options, but `given` gives it \"medium\""),
     ]  # fmt: skip

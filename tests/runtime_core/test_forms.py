@@ -35,6 +35,8 @@ def filled(said: str, asking: str | None = None) -> dict[str, JSON]:
         ("no, make it 60", None, {"count": 60}),
         # "one" after an option is no count
         ("actually a small one", None, {"size": "small"}),
+        ("a big one", None, {}),
+        ("just one", None, {"count": 1}),
         ("change the size to medium", None, {"size": "medium"}),
         ("I'd like 3 veggie", "size", {"topping": "veggie", "count": 3}),
         # by position only for the field asked, and then nothing else is read
@@ -258,3 +260,178 @@ def test_a_given_value_that_is_not_an_option_is_asked_for() -> None:
     assert channel.said == [
         "What would you like?", "Which size?", "2 small pepperoni, right?", "Done.",
     ]  # fmt: skip
+
+
+# --------------------------------------------------------------------------
+# The words a field takes leave the answer (issue 10 review)
+
+PARTY = FormField("party", "number", "How many people?")
+DAY = FormField("day", "date", "Which day?")
+AT = FormField("at", "time", "What time?")
+NAME = FormField("name", "text", "Your name?")
+EMAIL = FormField("email", "email", "Your email?")
+DELIVERY = FormField("delivery", "bool", "Should we deliver it?")
+
+
+def filled_in(
+    fields: tuple[FormField, ...], said: str, asking: str | None = None
+) -> dict[str, JSON]:
+    understanding = local_services().understanding
+    found: dict[str, JSON] = understanding.understand_form(said, fields, FIXED_NOW, asking)
+    return found
+
+
+@pytest.mark.parametrize(
+    ("fields", "said", "asking", "values"),
+    [
+        # a bare hour is a time only when a time is asked
+        ((SIZE, COUNT, AT), "two large", None, {"size": "large", "count": 2}),
+        ((PARTY, AT), "four", None, {"party": 4}),
+        ((PARTY, AT), "four", "at", {"at": "16:00"}),
+        # every value takes its own words: 7 pm is no party, four no hour
+        (
+            (PARTY, DAY, AT),
+            "a table for four on Friday at 7 pm",
+            None,
+            {"party": 4, "day": "2030-03-15", "at": "19:00"},
+        ),
+        ((PARTY, DAY), "on the 14th", None, {"day": "2030-03-14"}),
+    ],
+)
+def test_no_word_gives_two_fields(
+    fields: tuple[FormField, ...], said: str, asking: str | None, values: dict[str, JSON]
+) -> None:
+    assert filled_in(fields, said, asking) == values
+
+
+@pytest.mark.parametrize(
+    ("said", "values"),
+    [
+        ("not large, medium", {"size": "medium"}),
+        ("make it a medium instead of the large", {"size": "medium"}),
+        ("no, I said veggie not pepperoni", {"topping": "veggie"}),
+        ("no, three, not two", {"count": 3}),
+        ("not two but three larges", {"size": "large", "count": 3}),
+        # a "no" before a comma negates nothing after it
+        ("no, large", {"size": "large"}),
+    ],
+)
+def test_a_correction_at_the_read_back_reads_not_and_instead_of(
+    said: str, values: dict[str, JSON]
+) -> None:
+    assert filled(said) == values
+
+
+@pytest.mark.parametrize(
+    ("said", "values"),
+    [
+        ("no, the name is Jo", {"name": "Jo"}),
+        ("change the name to Jo Smith", {"name": "Jo Smith"}),
+        ("a large, and the name should be Jo", {"size": "large", "name": "Jo"}),
+        ("change delivery to no", {"delivery": False}),
+        # a name alone gives no value
+        ("the name", {}),
+    ],
+)
+def test_a_text_or_bool_field_named_with_its_value_changes(
+    said: str, values: dict[str, JSON]
+) -> None:
+    assert filled_in((SIZE, NAME, DELIVERY), said) == values
+
+
+@pytest.mark.parametrize(
+    ("said", "asking", "values"),
+    [
+        ("marge.large@example.com", "email", {"email": "marge.large@example.com"}),
+        ("Marge Simpson", "name", {"name": "Marge Simpson"}),
+        ("my name is Jo", "name", {"name": "Jo"}),
+        # misheard options only for the field asked: "mall" is no small here
+        ("mall", "email", {}),
+        ("mall", "size", {"size": "small"}),
+    ],
+)
+def test_an_option_word_inside_another_answer_stays_in_it(
+    said: str, asking: str, values: dict[str, JSON]
+) -> None:
+    assert filled_in((SIZE, NAME, EMAIL), said, asking) == values
+
+
+@pytest.mark.parametrize(
+    ("said", "values"),
+    [
+        ("two", {"count": 2}),
+        ("two please", {"count": 2}),
+        ("the second one", {"size": "medium"}),
+        ("press 2", {"size": "medium"}),
+        # a key pressed (the keypad answers a menu field with its figure)
+        ("3", {"size": "large"}),
+    ],
+)
+def test_a_bare_number_is_the_count_not_an_option_by_position(
+    said: str, values: dict[str, JSON]
+) -> None:
+    assert filled(said, "size") == values
+
+
+def test_without_a_number_field_a_number_chooses_by_position() -> None:
+    assert filled_in((SIZE, NAME), "two", "size") == {"size": "medium"}
+
+
+def test_given_values_of_another_type_are_asked_for() -> None:
+    form = FormQuestion(
+        "What would you like?",
+        fields=(SIZE, COUNT, DAY),
+        given={"size": "large", "count": "two", "day": "next tuesday"},
+    )
+    channel = ScriptedChannel(["three on the 14th"])
+
+    async def collect(call: Call, v: Vars) -> Move:
+        assert await call.collect_form(v, "order", form)
+        await call.end(str(v["order"]))
+        return ENDED
+
+    body = Body(__name__, "Given", "given.flow", (Step(1, "collect", collect),))
+    asyncio.run(run_call(body, local_services(), channel))
+
+    assert channel.said == [
+        "What would you like?",
+        "{'size': 'large', 'count': 3, 'day': '2030-03-14'}",
+    ]
+
+
+def test_at_what_to_change_nothing_goes_back_and_a_field_named_is_asked() -> None:
+    channel, sink, outcome = talk(
+        ["one large veggie", "no", "nothing, it's fine", "no", "the size", "small", "yes"]
+    )
+
+    assert outcome is Outcome.ENDED
+    assert channel.said == [
+        "What would you like?",
+        "1 large veggie, right?",
+        "What should I change?",
+        "1 large veggie, right?",
+        "What should I change?",
+        "Which size?",
+        "1 small veggie, right?",
+        "Done.",
+    ]
+    assert order_set(sink) == [{"size": "small", "topping": "veggie", "count": 1}]
+
+
+def test_a_field_asked_again_to_change_it_resumes_as_such() -> None:
+    """The stored progress says the field asked has a value being changed: the
+    resumed call goes back to the read-back after it, not on to the next field."""
+    services = local_services()
+    answers = ["one large veggie", "no", "the size", "small", "yes"]
+    first = ScriptedChannel([], when_exhausted=WhenExhausted.SUSPEND)
+    result = asyncio.run(run_call(FLOW_Order, services, first))
+    said = list(first.said)
+    for answer in answers:
+        assert result.state is not None
+        channel = ScriptedChannel([answer], when_exhausted=WhenExhausted.SUSPEND)
+        if answer == "small":
+            progress = _stored_progress(json.loads(result.state))
+            assert isinstance(progress, dict) and progress["correcting"] is True
+        result = asyncio.run(resume_call(result.state, services, channel, bodies=_bodies))
+        said += channel.said
+    assert said[-3:] == ["Which size?", "1 small veggie, right?", "Done."]
