@@ -147,6 +147,9 @@ DUPLICATE_INTENT = _code("E0131", Phase.NAMES, Severity.ERROR, "intent declared 
 PHRASE_OF_TWO_INTENTS = _code("E0132", Phase.NAMES, Severity.ERROR, "phrase of two intents")
 UNKNOWN_FORM_FIELD = _code("E0135", Phase.NAMES, Severity.ERROR, "unknown field of a form")
 FIELD_WITHOUT_ASK = _code("E0136", Phase.NAMES, Severity.ERROR, "field of a form never asked")
+ASK_READS_ITS_FORM = _code(
+    "E0137", Phase.NAMES, Severity.ERROR, "ask prompt that reads its own form"
+)
 
 # Structure
 

@@ -410,9 +410,9 @@ class BodyChecker:
             lambda expr: self._spoken(expr, "collect"),
             self.diagnostics.append,
         )
-        check_form(step, form, checks)
+        uses = self.expressions.uses[self.expressions.step]
+        check_form(step, form, checks, uses)
         if form.confirm is not None:
-            uses = self.expressions.uses[self.expressions.step]
             check_confirm(step, form.confirm, checks, uses)
 
     def _check_digits(self, step: ast.Collect, count: ast.NumberLit, asked: ty.Type) -> None:
@@ -432,6 +432,10 @@ class BodyChecker:
         if step.options is not None:
             asks = "chooses among options"
             advice = "remove the clause: the options are keyed by their place (1 is the first)"
+        elif step.form is not None:
+            asks = "is a form"
+            advice = ("remove the clause: a form's fields are read by their own types (a "
+                      "count of digits for one field is not supported)")
         else:
             asks = f"asks for {article(asked)}"
             advice = (f"collect a text (`collect {step.var.name}: text`) or a secret, "
@@ -473,8 +477,11 @@ class BodyChecker:
                     f"'collect {step.var.name}' asks for {article(asked)}",
                     notes=[Note("a part of the day tells how to read an hour said without "
                                 "am/pm (\"seven\" is 19:00 in the evening)")],
-                    help=f"collect a time (`collect {step.var.name}: time`) or a datetime, "
-                         f"or remove `expect {part.name}`",
+                    help=(f"remove `expect {part.name}`: a form's fields are read by their "
+                          "own types (a part of the day for one field is not supported)")
+                    if step.form is not None else
+                    f"collect a time (`collect {step.var.name}: time`) or a datetime, "
+                    f"or remove `expect {part.name}`",
                 )
             )
 

@@ -45,7 +45,9 @@ class FormChecks:
     report: Callable[[Diagnostic], None]
 
 
-def check_form(step: ast.Collect, form: ast.Form, checks: FormChecks) -> None:
+def check_form(
+    step: ast.Collect, form: ast.Form, checks: FormChecks, uses: list[Use]
+) -> None:
     """Every check of the form but its read-back (see `check_confirm`)."""
     fields = {field.name.name: field for field in form.fields}
     if not form.fields:
@@ -55,7 +57,7 @@ def check_form(step: ast.Collect, form: ast.Form, checks: FormChecks) -> None:
     for ask in form.asks:
         if ask.field.name not in fields:
             checks.report(_unknown_field(ask.field, fields, "ask"))
-        checks.spoken(ask.prompt)
+        _check_ask_prompt(step, ask, checks, uses)
     asked = {ask.field.name for ask in form.asks}
     for field in form.fields:
         if field.name.name not in asked:
@@ -63,6 +65,33 @@ def check_form(step: ast.Collect, form: ast.Form, checks: FormChecks) -> None:
     if form.given is not None:
         _check_given(form.given, fields, checks)
     _check_shared_options(form.fields, checks)
+
+
+def _check_ask_prompt(
+    step: ast.Collect, ask: ast.FieldAsk, checks: FormChecks, uses: list[Use]
+) -> None:
+    """The prompts are made when the form starts, before any field has a value: a prompt
+    that reads the form is E0137 (not E0401, whose `??` fix would always say the fallback)."""
+    before = len(uses)
+    checks.spoken(ask.prompt)
+    own = step.var.name
+    for use in uses[before:]:
+        if use.root == own:
+            checks.report(_ask_reads_its_form(step, ask, use))
+    uses[before:] = [use for use in uses[before:] if use.root != own]
+
+
+def _ask_reads_its_form(step: ast.Collect, ask: ast.FieldAsk, use: Use) -> Diagnostic:
+    return error(
+        codes.ASK_READS_ITS_FORM,
+        use.span,
+        f"the prompt of `ask {ask.field.name}` reads '{use.path}', but the prompts of "
+        f"'collect {step.var.name}' are made before any of its fields has a value",
+        notes=[Note("only the `confirm` read-back, said once every field is filled, may "
+                    f"read '{step.var.name}'")],
+        help=f"ask without the form's values (`ask {ask.field.name} \"How many pizzas?\"`), "
+        "and read them back in `confirm`",
+    )
 
 
 def check_confirm(

@@ -62,3 +62,15 @@ def test_a_given_text_must_be_an_option_of_its_field(tmp_path: Path) -> None:
         (codes.GIVEN_MISMATCH,
          "field 'size' must be one of its options, but `given` gives it \"medium\""),
     ]  # fmt: skip
+
+
+def test_a_part_of_the_day_or_a_digit_count_on_a_form_is_refused_with_a_help_for_forms(
+    tmp_path: Path,
+) -> None:
+    for clause, code in (("expect evening", codes.DAY_PART_NOT_A_TIME),
+                         ("expect 4 digits", codes.DIGITS_NOT_A_TEXT)):
+        source = FORM.replace('    confirm "', f'    {clause}\n    confirm "')
+        [found] = [d for d in analysed(tmp_path, source).diagnostics if d.code == code]
+        assert found.help is not None and found.help.startswith("remove")
+        assert "a form's fields are read by their own types" in found.help
+        assert "collect order: " not in found.help  # not the advice for a single answer
