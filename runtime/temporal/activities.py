@@ -14,7 +14,8 @@ the effect's place in the turn, the same on every try:
   the server (heartbeats are sent at most every 0.8 x HEARTBEAT_TIMEOUT) is the
   one case a message goes out twice;
 - `flowc.code` calls a `code` step's function, by module and name, with its
-  arguments as JSON (the key is for the log: a function has no way to take it).
+  arguments as JSON, a plain function in a thread (the key is for the log: a
+  function has no way to take it).
 
 Every activity heartbeats while it runs, so a lost worker is noticed within the
 workflow's HEARTBEAT_TIMEOUT and the activity is tried again elsewhere.
@@ -25,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib
+import inspect
 import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -218,7 +220,7 @@ class FlowActivities:
         async with heartbeating():
             try:
                 function = _function_named(call.module, call.function)
-                return ops.to_json(await call_in_process(function, tuple(call.arguments)))
+                return ops.to_json(await _off_the_loop(function, tuple(call.arguments)))
             except (Exception, SystemExit) as exc:
                 raise ApplicationError(
                     _failure_text(exc), type="CodeFailed", non_retryable=True
@@ -240,6 +242,15 @@ def _function_named(module: str, qualified_name: str) -> Callable[..., object]:
     if not callable(found):
         raise TypeError(f"{module}.{qualified_name} is not a function")
     return cast(Callable[..., object], found)
+
+
+async def _off_the_loop(function: Callable[..., object], arguments: tuple[object, ...]) -> object:
+    """The function's result; a plain (blocking) function runs in a thread, so the
+    worker's loop goes on heartbeating meanwhile: run on the loop, a function that
+    blocks longer than HEARTBEAT_TIMEOUT would look like a lost worker and run again."""
+    if inspect.iscoroutinefunction(function):
+        return await call_in_process(function, arguments)
+    return await ops.settle(await asyncio.to_thread(function, *arguments))
 
 
 def _failure_text(exc: BaseException) -> str:

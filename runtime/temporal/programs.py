@@ -1,4 +1,4 @@
-"""What a worker runs calls on: its builds, its understanding and its event sinks.
+"""What a worker runs calls on: its builds, the calls' understandings and its event sinks.
 
 The worker fills `PROGRAMS` at start; the workflow reads it. The workflow
 sandbox imports this module passed through (workflow.py), so the workflow sees
@@ -9,16 +9,21 @@ fresh empty copy per workflow run.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from ..config import _understanding as understanding_from_env
 from ..events import EventSink
 from ..program import Body
 from ..serve.builds import Build
 from ..services import Understanding
 
-# The runtime's own settings that a call reads through `env()`'s lookup (formats.py,
-# the clock): in every call's environment snapshot beside the names the flow reads.
-RUNTIME_SETTINGS = ("FLOWC_LOCALE", "FLOWC_CURRENCY", "FLOWC_TIMEZONE")
+# The settings the rules read (config.py): the call's understanding is built from its
+# environment snapshot, so every worker understands the call's callers alike.
+UNDERSTANDING_SETTINGS = ("FLOWC_DEFAULT_COUNTRY_CODE", "FLOWC_DEFAULT_REGION", "FLOWC_LOCALE")
+# The runtime's own settings, read through `env()`'s lookup (formats.py, the clock) or
+# by the understanding: in every call's environment snapshot beside the flow's names.
+RUNTIME_SETTINGS = ("FLOWC_CURRENCY", "FLOWC_TIMEZONE", *UNDERSTANDING_SETTINGS)
 # Generated code reads the environment only as `call.env("NAME"...)` or
 # `call.env_secret("NAME")`, with the name as a literal (the language has no other
 # form of env()), so the names a build can read are found in its modules' text.
@@ -56,8 +61,9 @@ def program_of(build: Build) -> Program:
 @dataclass
 class Programs:
     by_fingerprint: dict[str, Program] = field(default_factory=dict)
-    understanding: Understanding | None = None
     sinks: list[EventSink] = field(default_factory=list)
+    # The rule-based understandings of the calls, one per set of settings.
+    understandings: dict[tuple[str | None, ...], Understanding] = field(default_factory=dict)
 
     def add(self, build: Build) -> Program:
         program = program_of(build)
@@ -70,11 +76,17 @@ class Programs:
             raise NotRunHere(f"this worker does not run build {fingerprint}")
         return program
 
-    def rules(self) -> Understanding:
-        """The understanding the worker set up (its `services_from_env`)."""
-        if self.understanding is None:
-            raise NotRunHere("this worker has no understanding set up")
-        return self.understanding
+    def rules(self, snapshot: Mapping[str, str]) -> Understanding:
+        """The rules tuned by a call's environment snapshot. Its values passed the
+        worker's check at start (services_from_env) on the worker that took it."""
+        settings = tuple(snapshot.get(name) for name in UNDERSTANDING_SETTINGS)
+        understanding = self.understandings.get(settings)
+        if understanding is None:
+            given = {
+                name: value for name, value in snapshot.items() if name in UNDERSTANDING_SETTINGS
+            }
+            understanding = self.understandings[settings] = understanding_from_env(given)
+        return understanding
 
 
 PROGRAMS = Programs()

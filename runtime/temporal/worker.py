@@ -11,6 +11,7 @@ import asyncio
 import os
 import signal
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from temporalio.worker import Worker
 
 from ..config import ConfigError, close_services, services_from_env
 from ..driver import StateError
-from ..events import JsonLinesSink
+from ..events import Event, EventSink, JsonLinesSink
 from ..semantic import SemanticUnderstanding
 from ..serve.app import calls_environ
 from ..serve.builds import BuildArchive, BuildError
@@ -79,7 +80,6 @@ async def _run(config: WorkerConfig) -> int:
         client = await connect(config.temporal, config.namespace, os.environ)
     except (PayloadKeyError, TemporalUnavailable) as exc:
         raise WorkerError(str(exc)) from exc
-    PROGRAMS.understanding = services.understanding
     queue = build_queue(config.task_queue, build.fingerprint)
     with _log_sink(config.log_path):
         worker = Worker(
@@ -104,9 +104,27 @@ async def _run(config: WorkerConfig) -> int:
         try:
             async with worker:
                 await stop.wait()
+        except RuntimeError as exc:
+            # The worker's own check at its start (its namespace, its task queue), or a
+            # fatal error of its polling later: temporalio raises a bare RuntimeError.
+            message = str(exc).strip().splitlines()[0] if str(exc).strip() else "no reason given"
+            raise WorkerError(f"the worker on {config.temporal} stopped: {message}") from None
         finally:
             await close_services(services)
     return 0
+
+
+class OneAtATime:
+    """A sink emitting one event at a time: the worker runs workflow tasks in threads
+    (temporalio's workflow task executor), and a text stream is not thread-safe."""
+
+    def __init__(self, sink: EventSink) -> None:
+        self._sink = sink
+        self._lock = threading.Lock()
+
+    def emit(self, event: Event) -> None:
+        with self._lock:
+            self._sink.emit(event)
 
 
 @contextmanager
@@ -116,7 +134,7 @@ def _log_sink(path: str | None) -> Iterator[IO[str] | None]:
         yield None
         return
     with open(path, "a", encoding="utf-8") as stream:
-        sink = JsonLinesSink(stream)
+        sink = OneAtATime(JsonLinesSink(stream))
         PROGRAMS.sinks.append(sink)
         try:
             yield stream

@@ -20,7 +20,11 @@ a repeated id with the first one's result). An update's result is the turn's
 `Reply` (runtime/serve/turns.py) as JSON, the same record the store-backed
 server answers with, so the transports render it unchanged. A turn that runs
 longer than the webhook's `hold_after` answers with what was said so far and
-HOLD; the platform's next request (`wait`) gets the rest. The status callback is
+HOLD; the platform's next request (`wait`) gets the rest: the words a hold
+carried are left out of it only once the engine signals `delivered` (the
+webhook answered with them), so a hold nobody waited for loses no words. The
+workflow's result carries the last turn's reply, for a wait that comes after
+the workflow completed. The status callback is
 the signal `hang_up`: the call's next listen raises CallerHungUp, `after call`
 runs in the workflow, and the workflow completes. `after call` thus runs exactly
 once however the call ended: it is part of the workflow's one execution, which
@@ -29,6 +33,7 @@ survives any worker.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
@@ -42,6 +47,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 
 from ..driver import drive, start_call
 from ..events import Event, EventSink
+from ..http import Backoff
 from ..ops import FlowFault
 from ..serve.turns import DIAL_CONNECTED, CallerInput, InputKind, Next, Reply
 from ..services import (
@@ -68,14 +74,25 @@ from .activities import (
 )
 from .programs import PROGRAMS
 
-# The sandbox re-imports a workflow's modules for every run, to keep runs apart. The
-# runtime (this package included) is passed through instead: its modules hold no
-# per-call state (a call's state is its `Call` object), generated code does no I/O,
-# clocks or randomness of its own, and the worker's imported builds must be the same
-# objects the workflow sees (programs.PROGRAMS). It also saves importing the whole
-# runtime for every call. The sandbox still guards the workflow's own code.
+# The sandbox re-imports a workflow's modules for every run, to keep runs apart, and
+# restricts what the code it imported may call (I/O, threads, the clock, randomness).
+# The runtime is passed through instead, and "flowc_runtime" covers every module of
+# it, this one and the workflow included: the sandbox then guards none of flowc's
+# code, nor the builds' generated modules (imported by the worker at start). What
+# keeps a call deterministic is the runtime's design, not the sandbox: a call reads
+# the clock and the environment only through its Services (the workflow's time and
+# the call's snapshot), its effects are activities, generated code does no I/O,
+# clocks or randomness of its own (the one perf_counter, in Call.code, only times a
+# code_failed event, which decides nothing), and the replay tests
+# (tests/temporal/test_replay.py) fail on any other effect. Passing through is
+# needed: the worker's builds must be the objects the workflow sees (PROGRAMS), and a
+# call's state is its `Call` object, not module state. phonenumbers is passed too:
+# it imports a region's metadata the first time a number of that region is parsed,
+# and that import, run in the sandbox, would take a lock the sandbox forbids.
 SANDBOX = SandboxedWorkflowRunner(
-    restrictions=SandboxRestrictions.default.with_passthrough_modules("flowc_runtime")
+    restrictions=SandboxRestrictions.default.with_passthrough_modules(
+        "flowc_runtime", "phonenumbers"
+    )
 )
 
 WORKFLOW_NAME = "FlowCall"
@@ -125,14 +142,29 @@ class WaitRequest:
 
 
 @dataclass(frozen=True)
+class Delivered:
+    """The signal `delivered`: the platform got turn `sequence`'s texts up to `through`
+    (a hold reply's words, which the webhook answered with)."""
+
+    sequence: int
+    through: int
+
+
+@dataclass(frozen=True)
 class CallOutcome:
-    """The workflow's result: how the call ended, and its fault if it had one."""
+    """The workflow's result: how the call ended, its fault if it had one, and its last
+    turn's reply (a webhook that comes after the workflow completed, such as the wait
+    of a turn held when the call ended, reads it here)."""
 
     outcome: str
     fault: str | None
+    last_turn: int = 0
+    last_reply: dict[str, Any] | None = None
 
 
 STALE_TURN = "StaleTurn"
+# The key of a hold reply's JSON that says how many of the turn's texts it carries up to.
+THROUGH = "through"
 
 
 @workflow.defn(name=WORKFLOW_NAME)
@@ -142,9 +174,12 @@ class FlowCall:
         self._turn = 0  # the turn running now; turn 0 is the incoming call
         self._input: CallerInput | None = None  # the next turn's input, once it came
         self._says: list[str] = []  # said in this turn
-        self._delivered = 0  # of them, already sent in a hold reply
         self._held: set[int] = set()  # of them, the positions of uninterruptible texts
-        self._replies: dict[int, Reply] = {}  # the replies of settled turns
+        # Per turn, how many of its texts the platform is known to have got: only the
+        # engine's `delivered` signal moves it, sent once a hold reply reached the
+        # webhook. A hold reply nobody waited for any longer leaves its words here.
+        self._delivered: dict[int, int] = {}
+        self._replies: dict[int, Reply] = {}  # the replies of settled turns, in full
         self._caller_gone = False
         self._over = False  # the call has ended (after call may still run)
         self._effects = 0  # effects in this turn: the last part of an idempotency key
@@ -163,7 +198,7 @@ class FlowCall:
             http=ActivityHttp(self.effect_key),
             mailer=ActivityMailer(self.effect_key),
             sms=ActivitySms(self.effect_key),
-            understanding=PROGRAMS.rules(),
+            understanding=PROGRAMS.rules(snapshot.values),
             clock=_workflow_clock(snapshot),
             env=snapshot.values.get,
         )
@@ -182,7 +217,10 @@ class FlowCall:
         # Replies still waiting for their webhook go out before the workflow completes.
         await workflow.wait_condition(workflow.all_handlers_finished)
         assert result.outcome is not None  # a WorkflowChannel waits; it never suspends
-        return CallOutcome(result.outcome.value, result.fault)
+        last = self._reply_of(self._turn)
+        return CallOutcome(
+            result.outcome.value, result.fault, self._turn, last.to_json() if last else None
+        )
 
     # ---------------------------------------------------------------- messages
 
@@ -217,9 +255,16 @@ class FlowCall:
     def hang_up(self) -> None:
         self._caller_gone = True
 
+    @workflow.signal(name="delivered")
+    def delivered(self, delivered: Delivered) -> None:
+        known = self._delivered.get(delivered.sequence, 0)
+        self._delivered[delivered.sequence] = max(known, delivered.through)
+
     async def _reply_within(self, sequence: int, hold_after: float) -> dict[str, Any]:
         """Turn `sequence`'s reply, or a hold with the words said so far when it takes
-        longer than `hold_after` seconds (they are not said again in the reply)."""
+        longer than `hold_after` seconds. A hold's JSON has `through`, the count of the
+        turn's texts it carries up to: the engine signals it back as `delivered` once
+        the webhook has them, and only then are they left out of later replies."""
         try:
             await workflow.wait_condition(
                 lambda: sequence in self._replies or self._over, timeout=hold_after
@@ -227,11 +272,16 @@ class FlowCall:
         except TimeoutError:
             if sequence != self._turn:
                 return Reply((), Next.HOLD).to_json()
-            says, held = self._undelivered()
-            self._delivered = len(self._says)
-            return Reply(says, Next.HOLD, uninterruptible=held).to_json()
-        reply = self._replies.get(sequence)
+            said = Reply(tuple(self._says), Next.HOLD, uninterruptible=frozenset(self._held))
+            hold = _after(said, self._delivered.get(sequence, 0))
+            return {**hold.to_json(), THROUGH: len(self._says)}
+        reply = self._reply_of(sequence)
         return (reply or Reply((), Next.HANG_UP)).to_json()
+
+    def _reply_of(self, sequence: int) -> Reply | None:
+        """Turn `sequence`'s settled reply without the texts the platform already got."""
+        reply = self._replies.get(sequence)
+        return _after(reply, self._delivered.get(sequence, 0)) if reply else None
 
     # ---------------------------------------------------------------- the turn
 
@@ -240,19 +290,13 @@ class FlowCall:
             self._held.add(len(self._says))
         self._says.append(text)
 
-    def _undelivered(self) -> tuple[tuple[str, ...], frozenset[int]]:
-        """The turn's texts not yet sent in a hold, and which of them (by their position
-        among these) the caller may not interrupt."""
-        held = frozenset(i - self._delivered for i in self._held if i >= self._delivered)
-        return tuple(self._says[self._delivered :]), held
-
     def settle(
         self, how: Next, question: Question | None = None, number: str | None = None
     ) -> None:
-        """The current turn's reply is known: the words not yet delivered, then `how`."""
+        """The current turn's reply is known: all its words, then `how`."""
         if self._turn not in self._replies:
-            says, held = self._undelivered()
-            self._replies[self._turn] = Reply(says, how, question, number, held)
+            held = frozenset(self._held)
+            self._replies[self._turn] = Reply(tuple(self._says), how, question, number, held)
 
     def finish(self, how: Next) -> None:
         """The agent's side is done (hang-up, transfer, the run's end)."""
@@ -273,8 +317,10 @@ class FlowCall:
         if given is None:
             raise CallerHungUp()
         self._turn += 1
-        self._says, self._delivered, self._held, self._effects = [], 0, set(), 0
+        self._says, self._held, self._effects = [], set(), 0
+        # An older turn's retried webhook is answered as it was: the last one is kept.
         self._replies = {t: r for t, r in self._replies.items() if t >= self._turn - 1}
+        self._delivered = {t: n for t, n in self._delivered.items() if t >= self._turn - 1}
         if given.kind is InputKind.HANGUP:
             self.finish(Next.NOTHING)
             raise CallerHungUp()
@@ -316,13 +362,24 @@ class WorkflowChannel:
         self._call.finish(Next.HANG_UP)
 
 
+def _after(reply: Reply, delivered: int) -> Reply:
+    """`reply` without its first `delivered` texts (the platform has them already)."""
+    held = frozenset(i - delivered for i in reply.uninterruptible if i >= delivered)
+    return dataclasses.replace(reply, says=reply.says[delivered:], uninterruptible=held)
+
+
 # ---------------------------------------------------------------- services
 
 
-def _activity_seconds(request: HttpRequest) -> timedelta:
-    """Every try of the step (`retries N`, each within `timeout`) and their backoff."""
+def http_activity_limit(request: HttpRequest) -> timedelta:
+    """The activity's start-to-close: every try of the step (`retries N`, each within
+    `timeout`), the HTTP client's backoff before each retry (the workers' HttpxClient,
+    config.services_from_env, backs off on Backoff's schedule), and a margin."""
+    backoff = Backoff()
+    pauses = sum(backoff.delay_before_retry(retry) for retry in range(1, request.retries + 1))
     tries = request.retries + 1
-    return timedelta(seconds=tries * (request.timeout_seconds + 1) + ACTIVITY_MARGIN_SECONDS)
+    seconds = tries * request.timeout_seconds + pauses + ACTIVITY_MARGIN_SECONDS
+    return timedelta(seconds=seconds)
 
 
 class ActivityHttp:
@@ -337,7 +394,7 @@ class ActivityHttp:
                 HTTP_ACTIVITY,
                 HttpCall.of(request, self._keys()),
                 result_type=dict,
-                start_to_close_timeout=_activity_seconds(request),
+                start_to_close_timeout=http_activity_limit(request),
                 heartbeat_timeout=HEARTBEAT_TIMEOUT,
                 retry_policy=RetryPolicy(maximum_attempts=WORKER_LOSS_ATTEMPTS),
             )
@@ -441,4 +498,4 @@ class NotWhenReplaying:
             self._sink.emit(event)
 
 
-__all__ = ["CallOutcome", "CallStart", "FlowCall", "TurnRequest", "WaitRequest"]
+__all__ = ["CallOutcome", "CallStart", "Delivered", "FlowCall", "TurnRequest", "WaitRequest"]

@@ -122,7 +122,8 @@ def server(build: Path, folder: Path, *options: str) -> Iterator[str]:
                 if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
                     break
             except httpx.TransportError:
-                time.sleep(0.05)
+                pass
+            time.sleep(0.05)
         yield url
 
 
@@ -178,9 +179,10 @@ def main() -> None:
             with server(build, root / "sqlite") as sqlite_url:
                 sqlite_p50, sqlite_p99 = latency(sqlite_url)
             options = ("--engine", "temporal", "--temporal", address)
+            # The worker first: a server on Temporal is healthy once its queue is polled.
             with (
-                server(build, root / "serve", *options) as url,
                 worker(build, root / "w1", address),
+                server(build, root / "serve", *options) as url,
             ):
                 one_call(url)  # warm: the first workflow task imports the sandbox
                 temporal_p50, temporal_p99 = latency(url)

@@ -18,7 +18,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from flowc_runtime.config import services_from_env
 from flowc_runtime.serve.builds import Build, BuildArchive
 from flowc_runtime.temporal.connection import connect, data_converter
 from flowc_runtime.temporal.programs import PROGRAMS, program_of
@@ -42,11 +41,10 @@ KEY = {"FLOWC_PAYLOAD_KEY": TEST_PAYLOAD_KEY}
 
 @pytest.fixture
 def programs() -> Iterator[None]:
-    """PROGRAMS set up in this process as a worker sets it up, and emptied afterwards."""
-    PROGRAMS.understanding = services_from_env({}).understanding
+    """PROGRAMS emptied after the test (which adds the builds it replays)."""
     yield
     PROGRAMS.by_fingerprint.clear()
-    PROGRAMS.understanding = None
+    PROGRAMS.understandings.clear()
 
 
 def load_build(flow: Path, folder: Path) -> Build:

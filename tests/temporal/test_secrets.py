@@ -12,9 +12,10 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-from flowc_runtime.temporal.codec import PayloadCipher, payload_key
+from flowc_runtime.temporal.codec import ENCODING, PayloadCipher, payload_key
 from google.protobuf.message import Message
 from temporalio.api.common.v1 import Payload
+from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 
 from tests.serve.line import LineApi, copy_flows
@@ -48,13 +49,19 @@ def payloads(message: Message) -> Iterator[Payload]:
 
 def history_of(temporal: LocalTemporal, call_sid: str) -> tuple[bytes, bytes]:
     """The call's history as Temporal stores it, read by a client WITHOUT the codec; and
-    its payloads decrypted with the key (what the workers see)."""
+    its payloads decrypted with the key (what the workers see). The one kind of payload
+    not sealed is the SDK core's own local activity marker (the snapshot's activity id,
+    type and times; its result is sealed), which the core writes and reads without
+    the codec."""
 
     async def fetch() -> tuple[bytes, bytes]:
         client = await Client.connect(temporal.address)
         history = await client.get_workflow_handle(call_sid).fetch_history()
         cipher = PayloadCipher(payload_key({"FLOWC_PAYLOAD_KEY": TEST_PAYLOAD_KEY}))
-        sealed = [payload for event in history.events for payload in payloads(event)]
+        found = [(event, payload) for event in history.events for payload in payloads(event)]
+        plain = [event for event, payload in found if payload.metadata["encoding"] != ENCODING]
+        assert {event.event_type for event in plain} <= {EventType.EVENT_TYPE_MARKER_RECORDED}
+        sealed = [payload for _, payload in found if payload.metadata["encoding"] == ENCODING]
         opened = await cipher.decode(sealed)
         stored = b"".join(event.SerializeToString() for event in history.events)
         return stored, b"".join(payload.data for payload in opened)
