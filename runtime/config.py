@@ -57,13 +57,13 @@ def services_from_env(environ: Mapping[str, str] = os.environ) -> Services:
         http=HttpxClient(),
         mailer=mailer or outbox,
         sms=sms or outbox,
-        understanding=_understanding(environ),
+        understanding=understanding_from_env(environ),
         clock=_clock(environ),
         env=environ.get,
     )
 
 
-def _understanding(environ: Mapping[str, str]) -> Understanding:
+def understanding_from_env(environ: Mapping[str, str]) -> Understanding:
     """The rules, with the settings that tune them; FLOWC_UNDERSTANDING=semantic puts
     the offline sentence model (the `semantic` extra) behind them for options."""
     country = _setting(environ, "FLOWC_DEFAULT_COUNTRY_CODE")

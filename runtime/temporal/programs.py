@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from ..config import _understanding as understanding_from_env
+from ..config import understanding_from_env
 from ..events import EventSink
 from ..program import Body
 from ..serve.builds import Build
