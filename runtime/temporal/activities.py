@@ -196,22 +196,28 @@ class FlowActivities:
         async with heartbeating():
             return http_result_to_json(await self._services.http.send(call.request()))
 
+    # Each message activity answers with the name of the worker's sender that took the
+    # message ("TwilioSms", "SmtpMailer"), for the event the workflow writes.
     @activity.defn(name=SMS_ACTIVITY)
-    async def sms(self, message: SmsMessage) -> None:
+    async def sms(self, message: SmsMessage) -> str:
+        sender = type(self._services.sms).__name__
         if _handed_over_before():
-            return
+            return sender
         async with heartbeating():
             await _refused_as_error(self._services.sms.send_sms(message.to, message.text))
         activity.heartbeat(HANDED_OVER)
+        return sender
 
     @activity.defn(name=EMAIL_ACTIVITY)
-    async def email(self, message: EmailMessage) -> None:
+    async def email(self, message: EmailMessage) -> str:
+        sender = type(self._services.mailer).__name__
         if _handed_over_before():
-            return
+            return sender
         async with heartbeating():
             sending = self._services.mailer.send_email(message.to, message.subject, message.body)
             await _refused_as_error(sending)
         activity.heartbeat(HANDED_OVER)
+        return sender
 
     @activity.defn(name=CODE_ACTIVITY)
     async def code(self, call: CodeCall) -> Any:

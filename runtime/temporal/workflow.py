@@ -428,30 +428,35 @@ class ActivityCode:
 
 
 class ActivitySms:
-    """`send sms` as the activity `flowc.sms`."""
+    """`send sms` as the activity `flowc.sms`; `via` names the worker's sender that took
+    the last message (the call's message_sent event shows it)."""
 
     def __init__(self, keys: Callable[[], str]) -> None:
         self._keys = keys
+        self.via = "ActivitySms"
 
     async def send_sms(self, to: str, text: str) -> None:
-        await _deliver(SMS_ACTIVITY, SmsMessage(to, text, self._keys()))
+        self.via = await _deliver(SMS_ACTIVITY, SmsMessage(to, text, self._keys()))
 
 
 class ActivityMailer:
-    """`send email` as the activity `flowc.email`."""
+    """`send email` as the activity `flowc.email`; `via` as ActivitySms's."""
 
     def __init__(self, keys: Callable[[], str]) -> None:
         self._keys = keys
+        self.via = "ActivityMailer"
 
     async def send_email(self, to: str, subject: str, body: str) -> None:
-        await _deliver(EMAIL_ACTIVITY, EmailMessage(to, subject, body, self._keys()))
+        message = EmailMessage(to, subject, body, self._keys())
+        self.via = await _deliver(EMAIL_ACTIVITY, message)
 
 
-async def _deliver(activity: str, message: SmsMessage | EmailMessage) -> None:
-    """Runs a message's activity; a refusal (or workers lost every try) is the step's
-    DeliveryError, which takes its `on error` path."""
+async def _deliver(activity: str, message: SmsMessage | EmailMessage) -> str:
+    """Runs a message's activity, answering the name of the sender that took it; a
+    refusal (or workers lost every try) is the step's DeliveryError, which takes its
+    `on error` path."""
     try:
-        await workflow.execute_activity(
+        sender: str = await workflow.execute_activity(
             activity,
             message,
             start_to_close_timeout=MESSAGE_TIMEOUT,
@@ -462,6 +467,7 @@ async def _deliver(activity: str, message: SmsMessage | EmailMessage) -> None:
         )
     except ActivityError as exc:
         raise DeliveryError(_cause_text(exc)) from None
+    return sender
 
 
 def _cause_text(exc: ActivityError) -> str:

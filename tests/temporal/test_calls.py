@@ -162,6 +162,8 @@ def test_a_hang_up_during_a_slow_request_ends_the_call_after_it_with_after_call_
     assert after.json()["outcome"] == "hangup"
     # The steps up to the next question ran: the order's SMS went out, once.
     assert len(outbox(tmp_path / "outbox.jsonl", to=call.from_)) == 1
+    (sent,) = workers.events("message_sent", call.call_sid)
+    assert sent["via"] == "Outbox"  # the worker's sender, not the workflow's activity
 
 
 def test_flowc_call_drives_a_call_served_on_temporal(
