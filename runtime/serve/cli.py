@@ -20,7 +20,12 @@ from pathlib import Path
 from types import FrameType
 
 from .builds import BuildArchive, BuildError
-from .options import STATE_FOLDER, add_serve_options
+from .options import (
+    STATE_FOLDER,
+    add_built_modules_arguments,
+    add_serve_options,
+    built_modules_problem,
+)
 from .settings import ServeConfig
 from .switchboard import Timing
 
@@ -224,17 +229,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="flowc-serve",
         description="Serve flow modules built by `flowc build` to Twilio Voice.",
     )
-    parser.add_argument("dir", metavar="DIR", help="the folder `flowc build -o` wrote")
-    parser.add_argument(
-        "--flow", required=True, metavar="MODULE:FLOW", help="the flow calls start at"
-    )
-    parser.add_argument(
-        "--python-path",
-        action="append",
-        default=[],
-        metavar="DIR",
-        help="a folder of the Python modules `code` steps call (repeatable)",
-    )
+    add_built_modules_arguments(parser)
     add_serve_options(parser)
     return parser
 
@@ -243,12 +238,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     build_dir = Path(args.dir)
     try:
-        if not build_dir.is_dir():
-            raise ServeError(f"'{build_dir}' is not a folder of built modules")
-        if ":" not in args.flow:
-            raise ServeError(
-                f"--flow takes MODULE:FLOW (such as support:SupportLine), not {args.flow!r}"
-            )
+        if (problem := built_modules_problem(build_dir, args.flow)) is not None:
+            raise ServeError(problem)
         config = config_from_args(args, build_dir, args.flow, build_dir, args.python_path)
         return serve(config, args.host, args.port, args.workers)
     except ServeError as exc:

@@ -8,6 +8,7 @@ that running one of them needs.
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from .switchboard import Timing
 
@@ -17,6 +18,32 @@ DEFAULT_API_URL = "https://api.twilio.com"
 # Temporal (`--engine temporal`, the workers): the namespace, and the base of the task queues.
 DEFAULT_NAMESPACE = "default"
 DEFAULT_TASK_QUEUE = "flowc"
+
+
+def add_built_modules_arguments(parser: argparse.ArgumentParser) -> None:
+    """DIR, --flow MODULE:FLOW and --python-path: how `flowc-serve` and `flowc-worker`
+    name the modules `flowc build` wrote and the flow calls start at."""
+    parser.add_argument("dir", metavar="DIR", help="the folder `flowc build -o` wrote")
+    parser.add_argument(
+        "--flow", required=True, metavar="MODULE:FLOW", help="the flow calls start at"
+    )
+    parser.add_argument(
+        "--python-path",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="a folder of the Python modules `code` steps call (repeatable)",
+    )
+
+
+def built_modules_problem(build_dir: Path, flow: str) -> str | None:
+    """What is wrong with DIR and --flow as `add_built_modules_arguments` reads them, if
+    anything (a folder that is not there, a --flow without its module)."""
+    if not build_dir.is_dir():
+        return f"'{build_dir}' is not a folder of built modules"
+    if ":" not in flow:
+        return f"--flow takes MODULE:FLOW (such as support:SupportLine), not {flow!r}"
+    return None
 
 
 def add_serve_options(parser: argparse.ArgumentParser) -> None:

@@ -15,7 +15,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..serve.options import STATE_FOLDER, add_temporal_options
+from ..serve.options import (
+    STATE_FOLDER,
+    add_built_modules_arguments,
+    add_temporal_options,
+    built_modules_problem,
+)
 
 if TYPE_CHECKING:
     from .worker import WorkerConfig
@@ -60,17 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="flowc-worker",
         description="Run the calls of flow modules built by `flowc build` on Temporal.",
     )
-    parser.add_argument("dir", metavar="DIR", help="the folder `flowc build -o` wrote")
-    parser.add_argument(
-        "--flow", required=True, metavar="MODULE:FLOW", help="the flow calls start at"
-    )
-    parser.add_argument(
-        "--python-path",
-        action="append",
-        default=[],
-        metavar="DIR",
-        help="a folder of the Python modules `code` steps call (repeatable)",
-    )
+    add_built_modules_arguments(parser)
     add_worker_options(parser)
     return parser
 
@@ -78,10 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     build_dir = Path(args.dir)
-    if not build_dir.is_dir():
-        return _usage(f"'{build_dir}' is not a folder of built modules")
-    if ":" not in args.flow:
-        return _usage(f"--flow takes MODULE:FLOW (such as support:SupportLine), not {args.flow!r}")
+    if (problem := built_modules_problem(build_dir, args.flow)) is not None:
+        return _usage(problem)
     return start(worker_config(args, build_dir, args.flow, build_dir, args.python_path))
 
 
