@@ -10,23 +10,17 @@ calls that server starts.
 from __future__ import annotations
 
 import argparse
-import os
-import tempfile
-from pathlib import Path
 
 from flowc_runtime.temporal.cli import start, worker_config
 
-from .build import BuildResult, write_files
-from .run import choose_flow
+from .build import BuildResult
+from .serve import written_build
 
 
 def run_worker_built(build: BuildResult, args: argparse.Namespace) -> int:
     """Runs the calls of the flow of `args.files[0]` (the file's only flow, or `--flow`)."""
-    file = args.files[0]
-    flow = choose_flow(build, file, args.flow)
-    module = build.modules[os.path.normpath(file)]
-    beside = Path(os.path.dirname(os.path.abspath(file)))
-    with tempfile.TemporaryDirectory(prefix="flowc-build-") as folder:
-        write_files(build.files, folder)
-        config = worker_config(args, Path(folder), f"{module}:{flow}", beside, [str(beside)])
+    with written_build(build, args) as written:
+        config = worker_config(
+            args, written.folder, written.flow, written.beside, [str(written.beside)]
+        )
         return start(config, "flowc worker")
