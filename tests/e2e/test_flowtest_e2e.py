@@ -24,19 +24,25 @@ def copy_example(folder: Path) -> Path:
     return folder / "legal_intake_local.flow"
 
 
+def record_a_booking(folder: Path, flow: Path) -> str:
+    """`flowc run --record tests/booked.flowtest` of a booking against the real API; the
+    test's text."""
+    (folder / "tests").mkdir()
+    with running_booking_api("key-1") as url:
+        recorded = flowc(
+            "run", flow.name, "--caller", "+15550001111", "--record", "tests/booked.flowtest",
+            cwd=folder, stdin=TURNS,
+            env={"BOOKING_API_URL": url, "CALENDAR_API_KEY": "key-1"},
+        )
+    assert recorded.returncode == 0, recorded.stderr
+    return (folder / "tests" / "booked.flowtest").read_text(encoding="utf-8")
+
+
 def test_a_call_recorded_against_the_api_replays_offline_and_a_changed_prompt_fails(
     tmp_path: Path,
 ) -> None:
     flow = copy_example(tmp_path)
-    (tmp_path / "tests").mkdir()
-    with running_booking_api("key-1") as url:
-        recorded = flowc(
-            "run", flow.name, "--caller", "+15550001111", "--record", "tests/booked.flowtest",
-            cwd=tmp_path, stdin=TURNS,
-            env={"BOOKING_API_URL": url, "CALENDAR_API_KEY": "key-1"},
-        )
-    assert recorded.returncode == 0, recorded.stderr
-    test_text = (tmp_path / "tests" / "booked.flowtest").read_text(encoding="utf-8")
+    test_text = record_a_booking(tmp_path, flow)
     assert 'flow LegalIntakeLocal from "../legal_intake_local.flow"' in test_text
     assert "stub booking: 200" in test_text and "caller: The 3 PM one, please" in test_text
     assert '"key-1"' not in test_text  # the secret is never written down
@@ -126,18 +132,9 @@ def test_junit_and_exit_statuses(tmp_path: Path) -> None:
 def test_a_bare_flowc_test_runs_the_folders_the_projects_pyproject_names(
     tmp_path: Path,
 ) -> None:
-    flow = copy_example(tmp_path)
-    (tmp_path / "tests").mkdir()
-    with running_booking_api("key-1") as url:
-        recorded = flowc(
-            "run", flow.name, "--caller", "+15550001111", "--record", "tests/booked.flowtest",
-            cwd=tmp_path, stdin=TURNS,
-            env={"BOOKING_API_URL": url, "CALENDAR_API_KEY": "key-1"},
-        )
-    assert recorded.returncode == 0, recorded.stderr
+    broken = record_a_booking(tmp_path, copy_example(tmp_path))
     fixtures = tmp_path / "fixtures"  # a test that fails on purpose, outside test-paths
     fixtures.mkdir()
-    broken = (tmp_path / "tests" / "booked.flowtest").read_text(encoding="utf-8")
     (fixtures / "broken.flowtest").write_text(
         broken.replace("../legal_intake_local.flow", "../missing.flow"), encoding="utf-8"
     )
