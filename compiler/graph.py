@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from flowc_runtime.intents import phrase_words
+
 from . import ast, codes, steps
 from .diagnostics import (
     Applicability,
@@ -260,7 +262,7 @@ class _Builder:
     def _declared_intents(self) -> tuple[ast.Intent, ...]:
         """The body's intents, each name and each phrase once; their targets resolved."""
         intents: dict[str, ast.Intent] = {}
-        phrases: dict[str, tuple[ast.Intent, ast.StringLit]] = {}
+        phrases: dict[tuple[str, ...], tuple[ast.Intent, ast.StringLit]] = {}
         for intent in self.body.intents:
             first = intents.get(intent.name.name)
             if first is not None:
@@ -270,6 +272,8 @@ class _Builder:
             self.resolve(intent.target)
             for phrase in intent.phrases:
                 key = _phrase_key(phrase.plain_text)
+                if not key:
+                    continue  # no words: E0031, when it was parsed
                 if key in phrases:
                     self.diagnostics.append(_shared_phrase(intent, phrase, *phrases[key]))
                 else:
@@ -514,9 +518,10 @@ class _Builder:
         )
 
 
-def _phrase_key(phrase: str) -> str:
-    """A phrase as the caller would say it: case and blanks make no difference."""
-    return " ".join(phrase.casefold().split())
+def _phrase_key(phrase: str) -> tuple[str, ...]:
+    """A phrase as the runtime matches it: its words, case, punctuation and apostrophes
+    aside ("Don't know!" is "dont know")."""
+    return phrase_words(phrase)
 
 
 def _duplicate_intent(intent: ast.Intent, first: ast.Intent) -> Diagnostic:

@@ -16,6 +16,7 @@ from lsprotocol import types
 
 from . import ast
 from . import types as ty
+from .graph import BodyKind
 from .lsp_analysis import Analysis, Place
 from .lsp_positions import Point
 from .steps import STEP_KINDS
@@ -38,6 +39,8 @@ CLAUSE_KEYWORDS = (
     "on no_answer ->",
     "on error ->",
 )
+# The clauses only a collect of a record takes (a form: docs/language.md, "Forms").
+FORM_CLAUSE_KEYWORDS = ("ask", "given", "confirm")
 EVENTS = ("no_answer", "error")
 # After `on ` at the top of a body: a global intent (`on intent NAME [...] -> T`).
 INTENT_KEYWORD = "intent"
@@ -50,6 +53,7 @@ _EXPRESSION = re.compile(
     r"(\bif\s|\bset\s+\w+\s*=|\(|,|=|==|!=|\band\b|\bor\b|\bnot\b|\?\?)\s*\w*$"
 )
 _CLAUSE_START = re.compile(r"^\s*(on\s+)?\w*$")
+_ASK_FIELD = re.compile(r"^\s*ask\s+\w*$")
 _RUN_OPEN = re.compile(r"\brun\s+\w+\s*=\s*(\w+)\s*\(")
 # In a run's arguments, where the next argument's name goes: `Ask(`, `Ask(a = 1, q`.
 _ARGUMENT_NAME = re.compile(r"\brun\s+\w+\s*=\s*(\w+)\s*\(([^()]*?,)?\s*\w*$")
@@ -72,14 +76,44 @@ def complete(analysis: Analysis | None, prefix: str, point: Point) -> list[types
         return _fields(place, field.group(1))
     if _TEMPLATE.search(prefix) or _EXPRESSION.search(prefix):
         return _variables(place)
+    form = _form_above(place)
+    if form is not None and _ASK_FIELD.match(prefix):
+        return _form_fields(form)
     clause = _CLAUSE_START.match(prefix)
     if clause is None:
         return []
     outputs = _unconnected_outputs(analysis, place)
     if clause.group(1):  # `on ` typed: the events this step can take, or an intent
-        return outputs or _keywords((*EVENTS, INTENT_KEYWORD))
+        return outputs or _keywords((*EVENTS, INTENT_KEYWORD) if _at_top(place) else EVENTS)
     steps = [k.keyword for k in STEP_KINDS if k.keyword != "exit" or _in_action(place)]
-    return outputs + _keywords((*steps, *CLAUSE_KEYWORDS))
+    form_clauses = FORM_CLAUSE_KEYWORDS if form is not None else ()
+    return outputs + _keywords((*steps, *CLAUSE_KEYWORDS, *form_clauses))
+
+
+def _at_top(place: Place) -> bool:
+    """Before the first step of a flow or an action, where its default handlers and
+    intents are declared (an `on` after a step is that step's clause)."""
+    assert place.body is not None
+    return place.step is None and place.body.body.kind is not BodyKind.AFTER_CALL
+
+
+def _form_above(place: Place) -> ast.Form | None:
+    """The form of the collect the cursor is in or just after: its clauses may follow."""
+    return place.step.form if isinstance(place.step, ast.Collect) else None
+
+
+def _form_fields(form: ast.Form) -> list[types.CompletionItem]:
+    """After `ask `: the form's fields, those without a prompt yet first."""
+    asked = {ask.field.name for ask in form.asks}
+    fields = sorted(form.fields, key=lambda field: field.name.name in asked)
+    return [
+        types.CompletionItem(
+            label=field.name.name,
+            kind=types.CompletionItemKind.Field,
+            detail=ty.display(ty.from_syntax(field.type)),
+        )
+        for field in fields
+    ]
 
 
 def without_snippets(item: types.CompletionItem) -> types.CompletionItem:

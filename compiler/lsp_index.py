@@ -174,6 +174,9 @@ class _Builder:
         variables = {name: self.variable(v) for name, v in body_model.variables.items()}
         if body.kind is BodyKind.ACTION and isinstance(body.owner, ast.Action):
             self.add_inputs(body.owner, variables)
+        # The targets of the default handlers and intents read variables too.
+        top = [handler.target for handler in body.handlers] + [i.target for i in body.intents]
+        self.add_reads([arg.value for target in top for arg in target.args or ()], variables)
         for step, edges in zip(body.steps, graph.successors, strict=True):
             self.add_step(step, variables)
             self.add_outputs_taken(body, step, edges)

@@ -42,6 +42,7 @@ from .events import (
 )
 from .form_dialogue import FormDialogue
 from .formats import Formats, formats_of
+from .intents import keys_only
 from .ops import Shape
 from .program import Frame, Intent, IntentTaken, Step, Vars
 from .services import (
@@ -50,6 +51,7 @@ from .services import (
     DeliveryError,
     FormField,
     FormQuestion,
+    HeardIntent,
     HttpFailure,
     HttpRequest,
     Question,
@@ -225,7 +227,9 @@ class Call:
             else:
                 self.log.emit(Heard(heard))
                 value = self._understand(question, heard)
-            if value is not None:
+            if value is None:
+                self._take_intent_by_meaning(question, heard)
+            else:
                 self.set(v, name, value)
                 return True
             attempt += 1
@@ -247,26 +251,62 @@ class Call:
         return heard
 
     def _take_intent(self, question: Question, heard: str | None) -> None:
-        """Raises IntentTaken when the answer says a global intent that applies here: the
-        current body's, else that of the body below it that runs it, and so on down to
-        the flow (the innermost body with an intent of that name has it)."""
-        if heard is None or not heard.strip():
-            return
-        scopes: dict[str, tuple[int, Intent]] = {}
+        """Raises IntentTaken when the answer says the phrase of a global intent that
+        applies here (see `_intent_scopes`); asked before the answer is read."""
+        for depth, intents in self._intent_scopes(heard):
+            phrases = {intent.name: intent.phrases for intent in intents}
+            found = self.services.understanding.intent(heard or "", phrases)
+            self._leave_for(found, depth, intents, question, heard, logged=False)
+
+    def _take_intent_by_meaning(self, question: Question, heard: str | None) -> None:
+        """Raises IntentTaken when an answer read as no value means a global intent that
+        applies here, clearly more than any option of the question."""
+        understanding = self.services.understanding
+        for depth, intents in self._intent_scopes(heard):
+            phrases = {intent.name: intent.phrases for intent in intents}
+            found = understanding.intent_by_meaning(heard or "", phrases, question.options)
+            self._leave_for(found, depth, intents, question, heard, logged=True)
+
+    def _intent_scopes(self, heard: str | None) -> list[tuple[int, list[Intent]]]:
+        """The global intents that apply to an answer at this collect, innermost body
+        first, each with the depth of its frame: the current body's, then those of
+        the body below it that runs it not named above, and so on down to the flow.
+        A body's intents are asked before the next body's, so an action's intent wins
+        over its flow's that says the same words. None for silence, and for keys."""
+        if heard is None or not heard.strip() or keys_only(heard):
+            return []
+        scopes: list[tuple[int, list[Intent]]] = []
+        named: set[str] = set()
         for depth in range(len(self.frames) - 1, -1, -1):
-            for intent in self.frames[depth].body.intents:
-                scopes.setdefault(intent.name, (depth, intent))
-        if not scopes:
+            own = [i for i in self.frames[depth].body.intents if i.name not in named]
+            named.update(intent.name for intent in own)
+            if own:
+                scopes.append((depth, own))
+        return scopes
+
+    def _leave_for(
+        self,
+        found: HeardIntent | None,
+        depth: int,
+        intents: list[Intent],
+        question: Question,
+        heard: str | None,
+        *,
+        logged: bool,
+    ) -> None:
+        """Logs the answer `heard` (unless `logged`) and the intent found, then raises
+        IntentTaken; nothing when none of `intents` (of the frame at `depth`) was
+        found. At a secret collect, the words are masked and so is the phrase (which
+        would tell what was said)."""
+        intent = next((i for i in intents if found is not None and i.name == found.intent), None)
+        if found is None or intent is None:
             return
-        phrases = {name: intent.phrases for name, (_, intent) in scopes.items()}
-        found = self.services.understanding.intent(heard, phrases)
-        if found is None or found.intent not in scopes:
-            return
-        depth, intent = scopes[found.intent]
         secret = question.type_name == ValueType.SECRET
-        self.log.emit(Heard(MASK if secret else heard))
+        if not logged:
+            self.log.emit(Heard(MASK if secret else heard))
         left = [frame.body.name for frame in reversed(self.frames[depth + 1 :])]
-        self.log.emit(IntentHeard(intent.name, found.phrase, self.frames[depth].body.name, left))
+        phrase = MASK if secret else found.phrase
+        self.log.emit(IntentHeard(intent.name, phrase, self.frames[depth].body.name, left))
         raise IntentTaken(depth, intent.step)
 
     def _understand_secret(self, question: Question, heard: str | None) -> JSON:
@@ -421,8 +461,11 @@ class Call:
 
 
 def _via(sender: object) -> str:
-    """Which sender took a message ("Outbox", "TwilioSms", "SmtpMailer", ...)."""
-    return type(sender).__name__
+    """Which sender took a message ("Outbox", "TwilioSms", "SmtpMailer", ...): a sender
+    that hands messages on elsewhere (a workflow's activity) names the one that took the
+    last as its `via`."""
+    via = getattr(sender, "via", None)
+    return via if isinstance(via, str) else type(sender).__name__
 
 
 def _exception_text(exc: BaseException) -> str:

@@ -137,21 +137,33 @@ class SemanticUnderstanding:
             return None
         return self.closest_option(utterance, tuple(options))
 
-    def intent(
-        self, utterance: str, intents: Mapping[str, Sequence[str]]
+    def intent(self, utterance: str, intents: Mapping[str, Sequence[str]]) -> HeardIntent | None:
+        """The rules' intent: a phrase said is heard before the answer is read."""
+        return self.rules.intent(utterance, intents)
+
+    def intent_by_meaning(
+        self,
+        utterance: str,
+        intents: Mapping[str, Sequence[str]],
+        options: Sequence[str] | None,
     ) -> HeardIntent | None:
-        """The rules' intent; failing that, the intent clearly nearest in meaning ("can I
-        speak with someone" -> "talk to a person"), by the test an option passes, an
-        intent scoring as its nearest phrase (its phrases are alike: they do not
-        compete with each other)."""
-        heard = self.rules.intent(utterance, intents)
+        """The intent clearly nearest in meaning ("can I speak with someone" -> "talk to
+        a person"), asked only once the answer was read as no value. An intent scores
+        as its nearest phrase (its phrases are alike: they do not compete with each
+        other) and must reach MIN_SIMILARITY and beat by MIN_MARGIN every other intent
+        and every option of the question (an answer about the question that the
+        options missed is not a wish to leave it); with nothing to beat, it must
+        reach MIN_SIMILARITY + MIN_MARGIN."""
+        heard = self.rules.intent_by_meaning(utterance, intents, options)
         if heard is not None or len(utterance) > MAX_ANSWER_CHARS:
             return heard
         said = choice_words(utterance)
         phrases = tuple(phrase for named in intents.values() for phrase in named)
         if not said or NEGATING_WORDS.intersection(said) or not phrases:
             return None
-        nearness = dict(zip(phrases, self._similarities(utterance, phrases), strict=True))
+        choices = tuple(options or ())
+        similarities = self._similarities(utterance, phrases + choices)
+        nearness = dict(zip(phrases, similarities[: len(phrases)], strict=True))
         scores: list[tuple[float, str, str]] = []
         for name, named in intents.items():
             nearest = max(named, key=nearness.__getitem__, default=None)
@@ -159,7 +171,8 @@ class SemanticUnderstanding:
                 scores.append((nearness[nearest], name, nearest))
         scores.sort()
         best, name, phrase = scores[-1]
-        runner_up = scores[-2][0] if len(scores) > 1 else -1.0
+        rivals = [score for score, _, _ in scores[:-1]] + similarities[len(phrases) :]
+        runner_up = max(rivals, default=self.min_similarity)
         if best < self.min_similarity or best - runner_up < self.min_margin:
             return None
         return HeardIntent(name, phrase)
@@ -167,8 +180,15 @@ class SemanticUnderstanding:
     def understand_form(
         self, utterance: str, fields: Sequence[FormField], now: datetime, asking: str | None
     ) -> dict[str, JSON]:
-        """The rules' reading: an answer to a form names its values in words."""
-        return self.rules.understand_form(utterance, fields, now, asking)
+        """The rules' reading (an answer to a form names its values in words); when it
+        finds nothing and the field asked has options, that field's option by meaning
+        ("a big one" while the size is asked), as a collect of those options reads it."""
+        found = self.rules.understand_form(utterance, fields, now, asking)
+        asked = next((f for f in fields if f.name == asking and f.options), None)
+        if found or asked is None:
+            return found
+        choice = self.understand(asked.type_name, utterance, asked.options, now)
+        return {} if choice is None else {asked.name: choice}
 
     def closest_option(self, utterance: str, options: tuple[str, ...]) -> str | None:
         """The option clearly nearest in meaning to the answer, or None."""

@@ -215,10 +215,24 @@ class Understanding(Protocol):
     def intent(
         self, utterance: str, intents: Mapping[str, Sequence[str]]
     ) -> HeardIntent | None:
-        """The intent the answer says, of `intents` (each name's phrases), or None.
+        """The intent whose phrase the answer says, of `intents` (each name's phrases),
+        or None.
 
         Asked at a `collect` where global intents apply, before `understand`: an
-        answer that says an intent is not read as a value.
+        answer that says an intent's phrase is not read as a value.
+        """
+        ...
+
+    def intent_by_meaning(
+        self,
+        utterance: str,
+        intents: Mapping[str, Sequence[str]],
+        options: Sequence[str] | None,
+    ) -> HeardIntent | None:
+        """The intent the answer means without saying its phrase, or None (the rules
+        know none). Asked last: when `intent` found none and `understand` read no
+        value; `options` are the question's (None without), which the intent must
+        be clearly nearer to than to any of them.
         """
         ...
 

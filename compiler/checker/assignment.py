@@ -312,6 +312,16 @@ class _Reporter:
         edge = self._culprit(index, use, bit)
         declared = Note(f"'{name}' is assigned here", var.span)
         step = self.graph.body.steps[index]
+        if edge is not None and _assigns(step, name) and isinstance(edge.clause, ast.Intent):
+            return error(
+                codes.NOT_DEFINITELY_ASSIGNED,
+                use.span,
+                f"'{name}' has no value in {_describe(edge, self.graph)}, before '{name}' "
+                "is assigned",
+                notes=[declared],
+                help=f"leave '{name}' out of the intent's target: on that path it never "
+                "holds a value",
+            )
         if edge is not None and _assigns(step, name) and use.clause is not None:
             # `request q = ... on error -> Fail(reason = q.why)`: the handler runs
             # because the step failed, so the step's own variable can never hold a value.
@@ -400,8 +410,7 @@ def _describe(edge: Edge, graph: FlowGraph) -> str:
     if isinstance(clause, ast.Intent):
         return (
             f"'on intent {clause.name.name} -> {clause.target.name.name}' "
-            f"(line {clause.span.line}), taken at the '{kind_of(step).keyword}' at line "
-            f"{step.span.line}"
+            f"(line {clause.span.line}), taken {_when_said(clause, step)}"
         )
     if isinstance(clause, ast.Target):
         keyword = "if ... " if edge.kind is EdgeKind.BRANCH else ""
@@ -409,6 +418,16 @@ def _describe(edge: Edge, graph: FlowGraph) -> str:
     if edge.kind is EdgeKind.ERROR:
         return f"the failure of the '{kind_of(step).keyword}' at line {step.span.line}"
     return f"the '{kind_of(step).keyword}' at line {step.span.line}"
+
+
+def _when_said(intent: ast.Intent, step: ast.Step) -> str:
+    """When an intent's edge from `step` is taken: its caller says it at the collect,
+    or at a collect of the action the `run` runs."""
+    where = "during" if isinstance(step, ast.Run) else "at"
+    return (
+        f"when the caller says the intent '{intent.name.name}' {where} the "
+        f"'{kind_of(step).keyword}' at line {step.span.line}"
+    )
 
 
 def _assigns(step: ast.Step, name: str) -> bool:

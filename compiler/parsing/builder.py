@@ -19,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from flowc_runtime.intents import phrase_words
 from lark import Token
 
 from .. import ast
@@ -310,6 +311,8 @@ class Builder:
         for phrase in phrases:
             # Matched against what the caller says, before any variable has a value.
             self._plain(phrase, "an intent phrase")
+            if phrase.is_plain and not phrase_words(phrase.plain_text):
+                self._report(messages.phrase_without_words(name, phrase))
         brackets = self._cover(lsqb, rsqb)
         if not phrases:
             self._report(messages.intent_without_phrases(name, brackets))

@@ -472,6 +472,17 @@ def intent_without_phrases(name: ast.Ident, brackets: Span) -> Diagnostic:
     )
 
 
+def phrase_without_words(name: ast.Ident, phrase: ast.StringLit) -> Diagnostic:
+    return error(
+        codes.INTENT_WITHOUT_PHRASES,
+        phrase.span,
+        f"the phrase \"{phrase.plain_text}\" of intent '{name.name}' has no words: the "
+        "caller could never say it",
+        notes=[Note("a phrase is matched by its words; case and punctuation do not count")],
+        help="write the words callers say, or remove the phrase",
+    )
+
+
 def not_plain(literal: ast.StringLit, what: str) -> Diagnostic:
     return error(codes.TEMPLATE_NOT_PLAIN, literal.span, f"{what} cannot hold a template")
 

@@ -31,8 +31,8 @@ The session (`_Session`):
   `interrupted` records what the caller heard (`heard_until`, `duration_ms`)
   and how many texts were dropped (`dropped`). A `talk ... uninterruptible`
   text goes with `interruptible: false`, so Twilio says it to its end; a
-  barge-in never takes it back, and what the caller says or keys until it has
-  been said is not heard.
+  barge-in takes back only the texts before it (never it, nor what follows it),
+  and what the caller says or keys until it has been said is taken once it has.
 - A question is answered by the caller's next `prompt` (final ones only), or by
   keys: they are collected until `#` (not part of the answer; `#` alone is
   silence), a pause of DIGIT_PAUSE_SECONDS (at most the question's timeout)
@@ -344,6 +344,18 @@ class _Voice:
         waiting = any(not said.interruptible for said in self._waiting)
         return waiting or time.monotonic() < self._held_until
 
+    @property
+    def hold_ends_at(self) -> float:
+        """When the last uninterruptible text will have been said, as far as can be told
+        now: the texts still waiting are reckoned at SPOKEN_CHARS_PER_SECOND after
+        the words sent so far."""
+        ends, spoken_at = self._held_until, max(self.quiet_at, time.monotonic())
+        for said in self._waiting:
+            spoken_at += len(said.text) / SPOKEN_CHARS_PER_SECOND
+            if not said.interruptible:
+                ends = spoken_at
+        return ends
+
     def say(self, texts: Iterable[Said]) -> None:
         self._waiting.extend(texts)
         if self._waiting and not self.sending:
@@ -351,13 +363,20 @@ class _Voice:
 
     def stop(self) -> int:
         """Takes back the words not sent yet, as the caller barged in (Twilio stops
-        saying the rest) or answered, except uninterruptible ones; how many texts
-        were dropped."""
-        kept = deque(said for said in self._waiting if not said.interruptible)
-        dropped = len(self._waiting) - len(kept)
-        self._waiting = kept
-        # Twilio goes on saying an uninterruptible text it has.
-        self.quiet_at = max(min(self.quiet_at, time.monotonic()), self._held_until)
+        saying the rest) or answered; how many texts were dropped.
+
+        Only the texts before the first uninterruptible one can go: it is said to its
+        end, and what follows it (often the question it leads to) is said after it,
+        as the caller cannot have cut it short. While an uninterruptible text is
+        being said, nothing waiting is dropped for the same reason."""
+        if time.monotonic() < self._held_until:
+            return 0
+        dropped = 0
+        while self._waiting and self._waiting[0].interruptible:
+            self._waiting.popleft()
+            dropped += 1
+        # Twilio stops saying the interruptible text it has: the next one may go now.
+        self.quiet_at = min(self.quiet_at, time.monotonic())
         self._taken_back.set()
         return dropped
 
@@ -504,17 +523,23 @@ class _Session:
         keys, last_key = "", 0.0
         key_pause = min(DIGIT_PAUSE_SECONDS, question.timeout_seconds)
         enough_keys = keys_that_answer(question)
+        # Words and keys that came over an uninterruptible text: taken once it is said.
+        held_back: deque[_Heard] = deque()
         while True:
-            heard = await self._next_heard(
-                last_key + key_pause if keys else self._silence_at(question)
-            )
+            if held_back and not self._voice.holding:
+                heard: _Heard | None = held_back.popleft()
+            else:
+                deadline = last_key + key_pause if keys else self._silence_at(question)
+                if held_back:
+                    deadline = min(deadline, self._voice.hold_ends_at)
+                heard = await self._next_heard(deadline)
             if heard is None:
                 if keys:
                     return CallerInput(InputKind.TURN, heard=keys)
                 if not self._voice.sending and time.monotonic() >= self._silence_at(question):
                     return SILENCE
             elif self._voice.holding:
-                continue  # said or keyed over an uninterruptible text: not heard
+                held_back.append(heard)
             elif not heard.key and not keys:
                 self._voice.stop()
                 return CallerInput(InputKind.TURN, heard=heard.text)

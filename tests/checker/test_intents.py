@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from flowc import ast
 from flowc.checker import Model, analyze
 from flowc.codegen.lower import lower_program
@@ -141,3 +142,84 @@ def test_lowering_gives_each_body_its_intents_where_the_graph_sends_them(
     exit_step = bodies["Pick"].steps[int(cancel.step.code)]
     assert exit_step.kind == "exit" and exit_step.fields["output"] == "'Gone'"
     assert bodies["Quiet"].intents == ()
+
+
+ASKED = """\
+flow Asked {{
+  on no_answer -> bye
+  on intent leave [{phrase}] -> bye
+  collect answer: {question}
+    prompt "Well?"{clauses}
+  end "Thanks."
+  bye: end "Goodbye."
+}}
+"""
+FORM = '{size: text in ["small", "large"], count: number}'
+ASKS = """
+    ask size "Which size?"
+    ask count "How many?\""""
+READ_BACK = """
+    confirm "So that's {{answer.count}} {{answer.size}}, right?\""""
+
+
+@pytest.mark.parametrize(
+    ("question", "phrase", "reported"),
+    [
+        ("bool", '"no"', True),
+        ("bool", '"no thanks"', True),
+        ("number", '"zero"', True),
+        ("date", '"tomorrow"', True),
+        ("time", '"noon"', True),
+        ("text", '"no"', False),  # any words are a text: an intent is heard over them
+        ("number", '"never mind"', False),
+        ("date", '"the operator"', False),
+        (FORM + ASKS + READ_BACK, '"yes"', True),  # the read-back's answer
+        (FORM + ASKS, '"yes"', False),  # no read-back
+        (FORM + ASKS, '"two"', True),  # a field's
+        (FORM + ASKS + READ_BACK, '"the operator"', False),
+    ],
+)
+def test_a_phrase_the_questions_type_reads_as_a_value_is_reported(
+    tmp_path: Path, question: str, phrase: str, reported: bool
+) -> None:
+    question, _, clauses = question.partition("\n")
+    clauses = "\n" + clauses if clauses else ""
+    source = ASKED.format(question=question, phrase=phrase, clauses=clauses)
+    program, _, codes = analysed(tmp_path, source)
+    assert not program.diagnostics
+    assert codes == (["E0310"] if reported else [])
+
+
+def test_two_intents_sharing_a_phrases_words_are_reported_as_the_runtime_matches(
+    tmp_path: Path,
+) -> None:
+    source = ASKED.format(question="text", phrase='"no idea"', clauses="").replace(
+        '  on intent leave ["no idea"] -> bye\n',
+        '  on intent unsure ["Don\'t know!"] -> bye\n  on intent leave ["dont know"] -> bye\n',
+    )
+    program, _, codes = analysed(tmp_path, source)
+    assert not program.diagnostics
+    assert codes == ["E0132"]
+
+
+def test_a_variable_of_the_collect_itself_at_its_intent_target_names_the_intent(
+    tmp_path: Path,
+) -> None:
+    source = """\
+action Ask {
+  output Out(x: text)
+  on no_answer -> Out(x = "none")
+  on intent stop ["stop"] -> Out(x = y)
+  collect y: text
+    prompt "Y?"
+  exit Out(x = y)
+}
+"""
+    path = tmp_path / "ask.flow"
+    path.write_text(source, encoding="utf-8")
+    (diagnostic,) = analyze(load_program([str(path)])).diagnostics
+    assert diagnostic.code == "E0401"
+    assert diagnostic.message == (
+        "'y' has no value in 'on intent stop -> Out' (line 4), taken when the caller says "
+        "the intent 'stop' at the 'collect' at line 5, before 'y' is assigned"
+    )

@@ -61,7 +61,7 @@ def test_a_flow_intent_at_the_flows_own_collect(tmp_path: Path) -> None:
 
 def test_a_flow_intent_heard_inside_an_action_leaves_it(tmp_path: Path) -> None:
     flow = write_flow(tmp_path, "orders.flow", ORDERS)
-    run, events = run_logged(flow, ["Jane", "can I get an operater"])  # misheard
+    run, events = run_logged(flow, ["Jane", "can I get one of your operators"])  # inflected
 
     assert run.status == 0, run.stderr
     assert heard(events) == [("human", "operator", "Orders", ["PickSize"])]

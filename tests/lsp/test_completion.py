@@ -192,6 +192,12 @@ async def test_after_on_at_the_top_of_a_body_the_events_and_intent(typing: Typin
     assert labels(await typing.complete(text, "bye\n  on ")) == ["no_answer", "error", "intent"]
 
 
+async def test_after_on_below_a_collect_its_events_and_no_intent(typing: Typing) -> None:
+    # A step's clause: an intent is declared only at the top of a body.
+    text = PROGRAM.replace('{{question}}"\n', '{{question}}"\n    on \n', 1)
+    assert labels(await typing.complete(text, '{{question}}"\n    on ')) == ["no_answer", "error"]
+
+
 async def test_signature_help_in_run_arguments(typing: Typing) -> None:
     text = PROGRAM.replace("  bye:\n", '  run again = Ask(question = "Sure?", \n  bye:\n')
     help = await typing.signature(text, '"Sure?", ')
@@ -238,3 +244,29 @@ async def test_a_client_without_snippets_gets_plain_text(tmp_path: Path) -> None
     assert everything.insert_text_format == types.InsertTextFormat.PlainText
     await client.shutdown_session()
     await client.stop()
+
+
+FORM = """\
+  collect order: {size: text in ["small", "large"], count: number}
+    prompt "What would you like?"
+    ask size "Which size?"
+    ask count "How many?"
+"""
+
+
+async def test_below_a_form_its_clauses_and_after_ask_its_fields(typing: Typing) -> None:
+    with_form = PROGRAM.replace("  bye:\n", FORM + "  bye:\n")
+    text = with_form.replace('    ask count "How many?"\n', '    ask count "How many?"\n    \n')
+    found = labels(await typing.complete(text, 'How many?"\n    '))
+    assert {"ask", "given", "confirm", "prompt", "talk"} <= set(found)
+
+    text = with_form.replace('    ask count "How many?"\n', '    ask count "How many?"\n    ask \n')
+    items = await typing.complete(text, 'How many?"\n    ask ')
+    assert [(i.label, i.detail) for i in items] == [("size", "text"), ("count", "number")]
+
+
+async def test_below_a_collect_of_one_value_no_form_clauses(typing: Typing) -> None:
+    text = PROGRAM.replace('    prompt "Your name?"\n', '    prompt "Your name?"\n    \n')
+    found = labels(await typing.complete(text, 'Your name?"\n    '))
+    assert "prompt" in found
+    assert not {"ask", "given", "confirm"} & set(found)

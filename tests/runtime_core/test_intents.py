@@ -11,7 +11,7 @@ from flowc_runtime.driver import resume_call, run_call
 from flowc_runtime.events import MemorySink
 from flowc_runtime.intents import heard_intent
 from flowc_runtime.serve.turns import Next, Reply, Said
-from flowc_runtime.services import HeardIntent, Question
+from flowc_runtime.services import HeardIntent, Question, Services
 from flowc_runtime.understanding import RuleBasedUnderstanding
 
 from tests.codegen.built import build_into, imported
@@ -30,17 +30,42 @@ def test_a_phrase_is_heard_inside_a_longer_answer() -> None:
     assert heard_intent("Never mind.", INTENTS) == HeardIntent("cancel", "never mind")
 
 
-def test_a_long_word_may_be_misheard_a_little_a_short_one_not() -> None:
-    assert heard_intent("get me an operater", INTENTS) == HeardIntent("human", "operator")
-    assert heard_intent("talk to a parson", INTENTS) == HeardIntent("human", "talk to a person")
+def test_a_word_may_be_inflected_but_a_word_near_it_is_another_word() -> None:
+    assert heard_intent("operators please", INTENTS) == HeardIntent("human", "operator")
+    assert heard_intent("agents", INTENTS) == HeardIntent("human", "agent")
+    for said in ("cancelled", "canceled", "cancelling", "cancels"):
+        assert heard_intent(said, INTENTS) == HeardIntent("cancel", "cancel"), said
+    assert heard_intent("closing time", {"x": ["close"]}) == HeardIntent("x", "close")
+    # A recognizer hears words: one near the phrase's word is another word.
+    for said in ("a question about the operation", "I have cancer", "talk to a parson"):
+        assert heard_intent(said, INTENTS) is None, said
     assert heard_intent("I'd like a stent", {"x": ["agent"]}) is None
-    assert heard_intent("yes", {"x": ["yet"]}) is None
+    assert heard_intent("nos", {"x": ["no"]}) is None  # short words as written
 
 
 def test_a_negated_phrase_is_not_heard() -> None:
-    assert heard_intent("I don't want to cancel", INTENTS) is None
-    assert heard_intent("no, not the operator", INTENTS) is None
+    for said in ("I don't want to cancel", "no, not the operator", "I can't cancel",
+                 "I cannot cancel", "I never said cancel"):  # fmt: skip
+        assert heard_intent(said, INTENTS) is None, said
     assert heard_intent("no, I want an agent", INTENTS) == HeardIntent("human", "agent")
+
+
+def test_a_negation_reaches_no_further_than_its_clause() -> None:
+    assert heard_intent("no, talk to a person", INTENTS) == HeardIntent(
+        "human", "talk to a person"
+    )
+    assert heard_intent("I don't know, operator please", INTENTS) == HeardIntent(
+        "human", "operator"
+    )
+    assert heard_intent("I never said cancel, operator", INTENTS) == HeardIntent(
+        "human", "operator"
+    )
+
+
+def test_a_phrase_holding_a_negation_is_heard_as_written() -> None:
+    intents = {"stop": ["not interested"], **INTENTS}
+    for said in ("No, I'm not interested", "no im not interested", "not interested"):
+        assert heard_intent(said, intents) == HeardIntent("stop", "not interested"), said
 
 
 def test_the_longest_phrase_wins_and_a_tie_is_no_intent() -> None:
@@ -113,3 +138,92 @@ def test_an_intent_heard_after_a_resume_leaves_every_action_above_its_flow(
     [heard] = [e for e in sink.events if e["event"] == "intent_heard"]
     assert (heard["intent"], heard["body"], heard["left"]) == ("human", "Main", ["Inner", "Outer"])
     assert channel.said[-1] == "Connecting you."
+
+
+ORDER = """\
+action Booking {
+  output Done
+  output Left
+  on no_answer -> Done
+  on intent stop ["cancel"] -> Left
+  collect day: text
+    prompt "Which day?"
+  exit Done
+}
+
+flow Main {
+  on no_answer -> bye
+  on intent human ["talk to a person", "pharmacist"] -> handoff
+  on intent cancel ["cancel"] -> bye
+  collect sure: bool
+    prompt "Shall we book?"
+  collect need: text in ["refill", "opening hours"]
+    prompt "A refill, or our opening hours?"
+  run booking = Booking()
+    on Done -> bye
+    on Left -> left
+  handoff: end "Connecting you."
+  left: end "Booking cancelled."
+  bye: end "Goodbye."
+}
+"""
+
+
+def converse(tmp_path: Path, answers: list[str], services: Services | None = None) -> list[str]:
+    """What the agent said to the answers of a call of ORDER, to its end."""
+    source = tmp_path / "order.flow"
+    source.write_text(ORDER, encoding="utf-8")
+    folder = build_into(source, tmp_path / "out")
+    channel = ScriptedChannel(answers)
+    with imported(folder, "order") as module:
+        asyncio.run(run_call(module.FLOW_Main, services or local_services(), channel))
+    return channel.said
+
+
+def test_at_a_bool_collect_a_phrase_heard_wins_over_the_yes_or_no_word(tmp_path: Path) -> None:
+    assert converse(tmp_path, ["no, talk to a person"])[-1] == "Connecting you."
+
+
+def test_an_actions_intent_wins_over_its_flows_of_the_same_words(tmp_path: Path) -> None:
+    said = converse(tmp_path, ["yes", "refill", "cancel"])
+    assert said[-1] == "Booking cancelled."
+
+
+SECRETS = """\
+flow Sec {
+  on no_answer -> bye
+  on intent human ["operator", "1234"] -> human
+  collect account: text
+    prompt "Account number?"
+    expect 4 digits
+  collect pin: secret
+    prompt "Your PIN?"
+  end "Thanks."
+  human: end "Connecting you."
+  bye: end "Goodbye."
+}
+"""
+
+
+def run_secrets(tmp_path: Path, answers: list[str]) -> tuple[list[str], list[dict[str, object]]]:
+    source = tmp_path / "sec.flow"
+    source.write_text(SECRETS, encoding="utf-8")
+    folder = build_into(source, tmp_path / "out")
+    channel, sink = ScriptedChannel(answers), MemorySink()
+    with imported(folder, "sec") as module:
+        asyncio.run(run_call(module.FLOW_Sec, local_services(), channel, sinks=[sink]))
+    return channel.said, sink.events
+
+
+def test_keys_answer_the_question_and_are_never_an_intent(tmp_path: Path) -> None:
+    said, events = run_secrets(tmp_path, ["1234", "9 9 9 9"])
+    assert said[-1] == "Thanks."
+    assert not [e for e in events if e["event"] == "intent_heard"]
+
+
+def test_at_a_secret_collect_an_intent_heard_masks_its_phrase_too(tmp_path: Path) -> None:
+    said, events = run_secrets(tmp_path, ["1234", "my pin is 1234"])
+    assert said[-1] == "Connecting you."
+    [heard] = [e for e in events if e["event"] == "intent_heard"]
+    assert heard["phrase"] == "***"
+    assert "1234" not in [e.get("text") for e in events if e["event"] == "heard"][1:]

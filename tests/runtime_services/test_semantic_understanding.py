@@ -8,14 +8,19 @@ import subprocess
 import sys
 import textwrap
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from flowc_runtime.semantic import SemanticUnderstanding
-from flowc_runtime.services import JSON, Understanding
+from flowc_runtime.services import JSON, FormField, Understanding
 from flowc_runtime.understanding import RuleBasedUnderstanding
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from tests.runtime_core.helpers import local_services
+from tests.runtime_core.test_intents import converse
 
 NOW = datetime(2026, 11, 25, 11, 0)  # a Wednesday
 PIZZAS = ["vegetarian pizza", "pepperoni pizza", "margherita"]
@@ -160,7 +165,7 @@ SUPPORT_INTENTS = {
         ("can I speak with someone", "human"),
         ("a human please", "human"),
         ("I want to stop", "cancel"),
-        ("operator please", "human"),  # the rules hear it first
+        ("operator please", "human"),
         ("what is the weather like", None),
         ("I don't want to speak with someone", None),
     ],
@@ -168,5 +173,64 @@ SUPPORT_INTENTS = {
 def test_intents_that_share_no_word_with_the_answer(
     semantic: SemanticUnderstanding, said: str, intent: str | None
 ) -> None:
-    heard = semantic.intent(said, SUPPORT_INTENTS)
+    heard = semantic.intent_by_meaning(said, SUPPORT_INTENTS, None)
     assert (heard.intent if heard is not None else None) == intent
+
+
+PHARMACY_INTENTS = {"human": ["talk to a person", "pharmacist", "operator"]}
+NEEDS = ["refill", "opening hours"]
+
+
+def test_an_intent_is_heard_first_only_by_its_phrases(semantic: SemanticUnderstanding) -> None:
+    assert semantic.intent("operator please", PHARMACY_INTENTS) is not None
+    assert semantic.intent("can I speak with someone", PHARMACY_INTENTS) is None
+
+
+@pytest.mark.parametrize(
+    ("said", "options", "intent"),
+    [
+        # nearer to an option than to any intent: about the question, not a way out
+        ("pharmacy hours", NEEDS, None),
+        ("someone who works there", NEEDS, "human"),
+        # one intent and nothing to beat: it must clear the margin over the floor
+        ("someone who works there", None, None),
+        ("can I speak with someone", None, "human"),
+    ],
+)
+def test_an_intent_by_meaning_must_beat_the_questions_options(
+    semantic: SemanticUnderstanding, said: str, options: list[str] | None, intent: str | None
+) -> None:
+    heard = semantic.intent_by_meaning(said, PHARMACY_INTENTS, options)
+    assert (heard.intent if heard is not None else None) == intent
+
+
+def test_a_call_reads_a_valid_answer_before_it_hears_an_intent_by_meaning(
+    semantic: SemanticUnderstanding, tmp_path: Path
+) -> None:
+    services = replace(local_services(), understanding=semantic)
+    # "a refill for my prescription" is near "pharmacist", but it is an option's answer.
+    said = converse(tmp_path, ["yes", "a refill for my prescription", "tomorrow"], services)
+    assert "Which day?" in said
+    again = tmp_path / "again"
+    again.mkdir()
+    assert converse(again, ["yes", "can I speak with someone"], services)[-1] == "Connecting you."
+
+
+SIZE = FormField("size", "text", "Which size?", options=SIZES)
+COUNT = FormField("count", "number", "How many?")
+
+
+@pytest.mark.parametrize(
+    ("said", "asking", "values"),
+    [
+        ("a big one", "size", {"size": "large"}),
+        # only the field asked is read by meaning; the rules' reading comes first
+        ("a big one", None, {}),
+        ("two", "size", {"count": 2}),
+        ("a small one", "size", {"size": "small"}),
+    ],
+)
+def test_the_asked_field_of_a_form_reads_its_options_by_meaning(
+    semantic: SemanticUnderstanding, said: str, asking: str | None, values: dict[str, JSON]
+) -> None:
+    assert semantic.understand_form(said, (SIZE, COUNT), NOW, asking) == values

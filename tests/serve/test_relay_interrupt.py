@@ -2,9 +2,9 @@
 process, played as Twilio (signed webhooks; a real ConversationRelay WebSocket).
 
 ConversationRelay: the text goes with `interruptible: false`; a barge-in drops the
-interruptible words not sent yet but never it; what the caller says until it has
-been said is not heard. <Gather>: it is a <Say> outside the Gather, where speech is
-not heard, and only the question is inside.
+interruptible words not sent yet before it but never it nor what follows it; what
+the caller says until it has been said is the answer once it has. <Gather>: it is a
+<Say> outside the Gather, where speech is not heard, and only the question is inside.
 """
 
 from __future__ import annotations
@@ -69,29 +69,53 @@ def test_relay_sends_the_disclosure_as_uninterruptible_and_no_other_text(
     assert [m.get("interruptible", True) for m in messages] == [True, False, True, True]
 
 
-def test_a_barge_in_keeps_the_disclosure_and_words_over_it_are_not_heard(
+def test_a_barge_in_over_the_greeting_keeps_the_disclosure_and_what_follows_it(
     relay: ServedFlow,
 ) -> None:
     with TwilioCall(relay.url, relay.auth_token, from_=new_phone_number()) as call:
 
         async def scenario() -> list[str]:
             session = await Session.open(call, connect_of(call.start()).url)
+            assert await session.hear(1) == [HELLO]
+            await session.send(
+                type="interrupt", utteranceUntilInterrupt="Hel", durationUntilInterruptMs=200
+            )
+            said = await session.hear(3)
+            await session.say("billing")
+            return [*said, *await session.hear(1)]
+
+        said = asyncio.run(scenario())
+        (interrupted,) = relay.events("interrupted", call=call.call_sid)
+    # The caller cannot have cut the disclosure short: the question after it is asked.
+    assert said == [DISCLOSURE, SKIPPABLE, QUESTION, "More on billing. Goodbye!"]
+    assert interrupted["dropped"] == 0
+
+
+def test_words_said_over_the_disclosure_are_the_answer_once_it_is_said(
+    relay: ServedFlow,
+) -> None:
+    with TwilioCall(relay.url, relay.auth_token, from_=new_phone_number()) as call:
+
+        async def scenario() -> tuple[list[str], float]:
+            session = await Session.open(call, connect_of(call.start()).url)
             assert await session.hear(2) == [HELLO, DISCLOSURE]
             sent = time.monotonic()
             await session.send(
                 type="interrupt", utteranceUntilInterrupt="This call", durationUntilInterruptMs=300
             )
-            await session.say("sports")  # over the disclosure: not an answer
-            await asyncio.sleep(max(0.0, sent + DISCLOSURE_SECONDS + 0.5 - time.monotonic()))
-            await session.say("billing")
-            return await session.hear(1)
+            await session.say("sports")
+            said = await session.hear(2)
+            return said, time.monotonic() - sent
 
-        assert asyncio.run(scenario()) == ["More on billing. Goodbye!"]
+        said, waited = asyncio.run(scenario())
         (interrupted,) = relay.events("interrupted", call=call.call_sid)
         heard = [event["text"] for event in relay.events("heard", call=call.call_sid)]
-    # The skippable text and the question were not sent yet: both dropped.
-    assert interrupted["dropped"] == 2
-    assert heard == ["billing"]
+    # Heard once the disclosure was over: the text after it had gone (a second ahead,
+    # as every text), the question had not and is not asked.
+    assert said == [SKIPPABLE, "More on sports. Goodbye!"]
+    assert waited >= DISCLOSURE_SECONDS - 0.5
+    assert interrupted["dropped"] == 0
+    assert heard == ["sports"]
 
 
 def test_gather_says_the_disclosure_outside_the_gather(gather: ServedFlow) -> None:
