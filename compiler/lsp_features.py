@@ -61,6 +61,10 @@ def hover(analysis: Analysis, point: Point) -> tuple[str, Span] | None:
     if field is not None:
         collect, declared, span = field
         return _describe_form_field(collect, declared), span
+    intent = _intent_at(module, point) if module else None
+    if intent is not None:
+        body, declared = intent
+        return _describe_intent(body, declared), declared.name.span
     named = (
         next((t for t in type_names(module) if contains(t.span, point)), None) if module else None
     )
@@ -122,6 +126,30 @@ def _form_field_at(
                 )
                 return (collect, found, node.field.span) if found else None
     return None
+
+
+def _intent_at(
+    module: ast.Module, point: Point
+) -> tuple[ast.Action | ast.Flow, ast.Intent] | None:
+    """The global intent whose name is under the cursor, with the body declaring it."""
+    for declaration in module.declarations:
+        if isinstance(declaration, ast.Action | ast.Flow):
+            for intent in declaration.intents:
+                if contains(intent.name.span, point):
+                    return declaration, intent
+    return None
+
+
+def _describe_intent(body: ast.Action | ast.Flow, intent: ast.Intent) -> str:
+    phrases = ", ".join(f'"{phrase.plain_text}"' for phrase in intent.phrases)
+    kind = "action" if isinstance(body, ast.Action) else "flow"
+    where = "every collect of the action and of the actions it runs" if kind == "action" else (
+        "every collect of the flow and of the actions it runs (unless one has an intent of "
+        "the same name)")
+    return (
+        _code(f"on intent {intent.name.name} [{phrases}] -> {intent.target.name.name}")
+        + f"\n\na global intent of {kind} `{body.name.name}`, heard at {where}"
+    )
 
 
 def _form_field_names(form: ast.Form) -> Iterator[ast.Ident]:
