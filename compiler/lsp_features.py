@@ -63,8 +63,8 @@ def hover(analysis: Analysis, point: Point) -> tuple[str, Span] | None:
         return _describe_form_field(collect, declared), span
     intent = _intent_at(module, point) if module else None
     if intent is not None:
-        body, declared = intent
-        return _describe_intent(body, declared), declared.name.span
+        body, heard = intent
+        return _describe_intent(body, heard), heard.name.span
     named = (
         next((t for t in type_names(module) if contains(t.span, point)), None) if module else None
     )
