@@ -10,6 +10,10 @@ input makes them raise.
 Readings where speech is ambiguous, chosen to suit booking calls (docs/runtime.md):
 - a bare weekday, "this"/"on"/"next" + weekday: its next occurrence after today;
   "<weekday> next week": that weekday in the following Monday-to-Sunday week;
+  "<weekday> after next" and "a week from <weekday>": a week after its next one;
+  "last"/"past" + weekday: its latest occurrence before today;
+- "the" + an ordinal in words ("the twelfth") is a day of the month, as "the 12th";
+- "one" before a unit of waiting ("one moment", "one sec") asks to wait: not a number;
 - a date without a year: its next occurrence, today included; a day said before
   the month goes with it ("the first of January nineteen eighty-three");
 - an hour without am/pm or a 24-hour form: inside the part of the day the
@@ -239,12 +243,12 @@ def _leads_to_multiplier(words: Sequence[str], index: int) -> bool:
 
 
 def _shorthand_multipliers(words: Sequence[str]) -> list[str]:
-    """ "5k" and "3 grand" are 5 and 3 thousand; "a grand" is a thousand."""
+    """ "5k", "five k" and "3 grand" are 5 and 3 thousand; "a grand" is a thousand."""
     spelt: list[str] = []
     for word in words:
         previous = spelt[-1] if spelt else ""
         figure = re.fullmatch(r"[0-9]+(?:\.[0-9]+)?", previous) is not None
-        if (word == "k" and figure) or (
+        if (word == "k" and (figure or _is_number_word(previous))) or (
             word == "grand" and (figure or previous == "a" or _is_number_word(previous))
         ):
             word = "thousand"
@@ -313,10 +317,31 @@ def _plain_figures(text: str, locale: Locale) -> str:
     return WRITTEN_FIGURE.sub(plain, text)
 
 
+# "One moment", "hold on one sec": asking the agent to wait, not the number 1.
+WAITING_UNITS = {"moment", "sec", "second", "minute", "min", "tick", "mo"}
+
+
+def _without_waits(words: Sequence[str]) -> list[str]:
+    """The words less each "one <unit of waiting>" that is not the end of a longer
+    number ("twenty one minutes" stays)."""
+    kept: list[str] = []
+    index = 0
+    while index < len(words):
+        following = words[index + 1] if index + 1 < len(words) else ""
+        previous = kept[-1] if kept else ""
+        starts_longer_number = _number_word_kind(previous) is not None or previous == "and"
+        if words[index] in ("one", "1") and following in WAITING_UNITS and not starts_longer_number:
+            index += 2
+            continue
+        kept.append(words[index])
+        index += 1
+    return kept
+
+
 def understand_number(utterance: str, locale: Locale = DEFAULT_LOCALE) -> Number | None:
     figures = _plain_figures(utterance, locale)
     signed = re.sub(r"(?<![\w.])-(?=[0-9])", "minus ", figures)  # "-2" -> "minus 2"
-    words = _shorthand_multipliers(_words(signed))
+    words = _shorthand_multipliers(_without_waits(_words(signed)))
     runs = _number_runs(words)
     if any(_contains_phrase(words, phrase) for phrase in SOLO_PHRASES):
         return 1 if not runs else None  # "just me and my 3 kids": not one number said
@@ -573,15 +598,45 @@ def _relative_date(words: list[str], today: date) -> date | None:
 
 def _weekday_date(words: list[str], today: date) -> date | None:
     """ "Thursday", "next Thursday", "on Friday": the next one after today;
-    "Thursday next week": the Thursday of next Monday-to-Sunday week."""
+    "Thursday next week": the Thursday of next Monday-to-Sunday week;
+    "Friday after next": the Friday after the next one;
+    "last Tuesday", "this past Monday": the latest one before today."""
     weekday = _said_weekday(words)
     if weekday is None:
         return None
+    if _names_past_weekday(words):
+        days_back = (today.weekday() - weekday - 1) % 7 + 1
+        return today - timedelta(days=days_back)
     if _contains_phrase(words, "next week") or _contains_phrase(words, "week after"):
         next_monday = today + timedelta(days=7 - today.weekday())
         return next_monday + timedelta(days=weekday)
     days_ahead = (weekday - today.weekday() - 1) % 7 + 1
+    if any(
+        word in WEEKDAYS and words[index + 1 : index + 3] == ["after", "next"]
+        for index, word in enumerate(words)
+    ):
+        days_ahead += 7
     return today + timedelta(days=days_ahead)
+
+
+def _names_past_weekday(words: list[str]) -> bool:
+    """Whether a weekday is said with "last" or "past" just before it."""
+    return any(
+        word in WEEKDAYS and index > 0 and words[index - 1] in ("last", "past")
+        for index, word in enumerate(words)
+    )
+
+
+def _week_from_date(words: list[str], today: date) -> date | None:
+    """ "a week from Friday", "a week from tomorrow": seven days after the day named."""
+    for index in range(len(words) - 2):
+        if words[index : index + 3] == ["a", "week", "from"]:
+            rest = words[index + 3 :]
+            for reader in (_relative_date, _day_of_month_date, _weekday_date):
+                found = reader(rest, today)
+                if found is not None:
+                    return found + timedelta(days=7)
+    return None
 
 
 def _said_weekday(words: list[str]) -> int | None:
@@ -593,10 +648,10 @@ def _said_weekday(words: list[str]) -> int | None:
 def _day_of_month_date(words: list[str], today: date) -> date | None:
     """ "the 15th": that day this month, or next month when it has passed;
     "Monday the 3rd": the next 3rd of a month that is a Monday."""
-    ordinals = [w for w in words if re.fullmatch(r"[0-9]{1,2}(?:st|nd|rd|th)", w)]
-    if len(ordinals) != 1:
+    days = _days_of_month_said(words)
+    if len(days) != 1:
         return None
-    day, weekday = int(ordinals[0][:-2]), _said_weekday(words)
+    day, weekday = days[0], _said_weekday(words)
     for months_ahead in range(15):  # every weekday falls on every day within 14 months
         first = today.replace(day=1) + relativedelta(months=months_ahead)
         found = _valid_date(first.year, first.month, day)
@@ -605,8 +660,25 @@ def _day_of_month_date(words: list[str], today: date) -> date | None:
     return None
 
 
+def _days_of_month_said(words: list[str]) -> list[int]:
+    """Each day of the month said as an ordinal: "15th", or in words after "the"
+    ("the twelfth", "the twenty first"); "a second" or "first" alone are not days,
+    nor is "the first Monday" (the first of the Mondays, not the 1st)."""
+    days = [int(w[:-2]) for w in words if re.fullmatch(r"[0-9]{1,2}(?:st|nd|rd|th)", w)]
+    for index, word in enumerate(words[:-1]):
+        found = _day_number(words, index + 1) if word == "the" else None
+        if found is None:
+            continue
+        end = index + 1 + found[1]
+        said_as_ordinal = words[end - 1] in ORDINAL_WORDS
+        if said_as_ordinal and (end == len(words) or words[end] not in WEEKDAYS):
+            days.append(found[0])
+    return days
+
+
 DateReader = Callable[[list[str], date], date | None]
 DATE_READERS: tuple[DateReader, ...] = (
+    _week_from_date,
     _month_offset_date,
     _month_name_date,
     _relative_date,

@@ -73,6 +73,8 @@ def test_text(said: str, value: JSON) -> None:
         ("two point five thousand", 2500),
         ("5k", 5000),
         ("1.5k", 1500),
+        ("five k", 5000),
+        ("two point five k", 2500),
         ("$20K", 20_000),
         ("3 grand", 3000),
         ("three grand", 3000),
@@ -99,6 +101,13 @@ def test_text(said: str, value: JSON) -> None:
         ("grand", None),
         ("couple", None),
         ("just me and my 3 kids", None),
+        # asking to wait is not the number 1
+        ("one moment", None),
+        ("hold on one sec", None),
+        ("I need to check, one minute", None),
+        ("one second please", None),
+        ("hold on one sec, three", 3),
+        ("twenty one minutes", 21),
     ],
 )
 def test_number(said: str, value: JSON) -> None:
@@ -151,6 +160,13 @@ def test_bool(said: str, value: JSON) -> None:
         ("Wednesday", "2026-12-02"),
         ("Thursday next week", "2026-12-03"),
         ("Monday next week", "2026-11-30"),
+        ("Friday after next", "2026-12-04"),
+        ("a week from Friday", "2026-12-04"),
+        ("a week from tomorrow", "2026-12-03"),
+        # "last" / "past" + weekday: the latest one before today
+        ("last Tuesday", "2026-11-24"),
+        ("this past monday", "2026-11-23"),
+        ("last Wednesday", "2026-11-18"),
         # month names: the next occurrence unless a year is said
         ("March 3rd", "2027-03-03"),
         ("march third", "2027-03-03"),
@@ -179,6 +195,11 @@ def test_bool(said: str, value: JSON) -> None:
         ("Thursday 14 March", "2030-03-14"),  # the next 14 March that is a Thursday
         ("Feb 29", "2028-02-29"),
         ("the 15th", "2026-12-15"),
+        ("the twelfth", "2026-12-12"),
+        ("on the third", "2026-12-03"),
+        ("the twenty second", "2026-12-22"),
+        ("the thirty first", "2026-12-31"),
+        ("Monday the seventh", "2026-12-07"),
         ("the 30th", "2026-11-30"),
         ("Monday the 7th", "2026-12-07"),
         ("Friday the 13th", "2027-08-13"),
