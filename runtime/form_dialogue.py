@@ -34,7 +34,7 @@ from .forms import named_field, words_of
 from .ops import shape_mismatch, with_moments
 from .program import IntentTaken, Vars
 from .services import JSON, FormField, FormQuestion, Question
-from .understanding import understand_bool
+from .understanding import understand_bool, understand_time
 from .values import ValueType
 
 if TYPE_CHECKING:
@@ -105,9 +105,8 @@ class FormDialogue:
         given: dict[str, JSON] = {
             field.name: with_moments(value, field.type_name, None)
             for field in self.form.fields
-            if (value := known.get(field.name)) is not None
+            if (value := _as_given(known.get(field.name), field)) is not None
             and shape_mismatch(value, field.type_name, field.name) is None
-            and (field.options is None or value in field.options)
         }
         return Progress(given, OPENING)
 
@@ -244,7 +243,8 @@ class FormDialogue:
         values = understanding.understand_form(heard, self.form.fields, now, asking)
         changed = False
         filled = self.progress.filled
-        for field, value in values.items():
+        for field, said in values.items():
+            value = _in_the_same_half(said, filled.get(field), self._field(field), heard)
             if field not in filled:
                 self.call.log.emit(FieldFilled(self.name, field, value))
             elif filled[field] != value:
@@ -264,6 +264,30 @@ def _nothing_to_change(heard: str) -> bool:
     """ "nothing, it's fine", "no changes", a yes: the read-back was right after all."""
     said = f" {' '.join(word.plain for word in words_of(heard))} "
     return understand_bool(heard) is True or any(f" {it} " in said for it in NOTHING_TO_CHANGE)
+
+
+def _in_the_same_half(value: JSON, old: JSON, field: FormField | None, heard: str) -> JSON:
+    """A time corrected without its half of the day keeps the old value's half: at the
+    read-back of 7 PM, "no, at eight" is 8 PM, not the 8 AM an hour alone reads as."""
+    times = field is not None and field.type_name == ValueType.TIME
+    if not (times and isinstance(value, str) and isinstance(old, str)):
+        return value
+    half_said = understand_time(heard, "morning") == understand_time(heard, "evening")
+    if half_said:
+        return value
+    hour, minutes = value.split(":", 1)
+    in_the_afternoon = int(old.split(":", 1)[0]) >= 12
+    return f"{int(hour) % 12 + (12 if in_the_afternoon else 0):02d}:{minutes}"
+
+
+def _as_given(value: JSON, field: FormField) -> JSON:
+    """A value given for the field as the field holds it: for a field with options, the
+    option it names in any case ("Large" is the option "large"), else None."""
+    if field.options is None or value is None:
+        return value
+    if not isinstance(value, str):
+        return None
+    return next((option for option in field.options if option.casefold() == value.casefold()), None)
 
 
 def _in_order(filled: dict[str, JSON], fields: Sequence[FormField]) -> dict[str, JSON]:

@@ -108,6 +108,15 @@ class Formats:
             # Not a value of its type after all (a json value, an API's own format): as it is.
             return ops.render(value)
 
+    def bool(self, value: JSON) -> str:
+        """A yes or a no, as a caller hears a read-back ("delivery: yes"), not "true". The
+        words are English: CLDR has none for yes and no, so another locale keeps the value."""
+        if not isinstance(value, bool):
+            raise FlowFault(f"not a bool: {ops.describe(value)}")
+        if self.locale.language != "en":
+            return ops.render(value)
+        return "yes" if value else "no"
+
     def date(self, value: JSON) -> str:
         day = _as(value, ValueType.DATE, date)
         return format_date(day, "full", locale=self.locale)
@@ -188,6 +197,7 @@ class Formats:
 
 
 _SPOKEN: Mapping[str, Callable[[Formats, JSON], str]] = {
+    ValueType.BOOL: Formats.bool,
     ValueType.DATE: Formats.date,
     ValueType.TIME: Formats.time,
     ValueType.DATETIME: Formats.datetime,

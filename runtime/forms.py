@@ -8,13 +8,19 @@ size to medium", "no, the name is Jo"). The answer is read as its words, and the
 words a field takes leave the answer: no word gives two fields. In order:
 
 1. The field asked, when it is a text (or a secret): the whole answer, and nothing
-   else ("Marge Simpson" is a name, not a "large"); "my name is Jo" gives "Jo".
+   else ("Marge Simpson" is a name, not a "large"); "my name is Jo" gives "Jo". The
+   text stops at an "and" after which the words give other fields: "it's Bob, and
+   make it three" is a name and a count.
 2. A text or bool field the answer names with its value: "the name is Jo",
-   "change the name to Jo" (the name, a linking word, then the value to the end).
+   "change the name to Jo" (the name, a linking word, then the value to the end, or
+   to an "and" as in 1).
 3. The field asked, when it is an email or a phone number: read first, so an
    option word inside it ("marge.large@example.com") stays in it.
-4. Said "not", "no", "instead of", "rather than": the value after it leaves the
-   answer unread ("make it a medium instead of the large", "no, three, not two").
+4. A value repaired at once ("two, no, three", "two, I mean three", "small, actually
+   large", "small no large": a repair word between two values of one kind) leaves
+   the answer with the repair word. Then, said "not", "no", "instead of", "rather
+   than": the value after it leaves the answer unread ("make it a medium instead of
+   the large", "no, three, not two").
 5. Options. A field takes an option whose words the answer says (a plural "larges"
    too; never inside a longer word or an address), with a "one" after it ("a
    small one" says no count). Only the field asked reads the answer as
@@ -25,7 +31,9 @@ words a field takes leave the answer: no word gives two fields. In order:
    no count either.
 6. The other fields, by type, on the words left: the field asked first, then
    emails, phones, datetimes, dates, times, numbers (the loosest last: "on the 5th"
-   is a day, not a count). Of two fields of one type, only the one asked, or the
+   is a day, not a count); a value the words left give only in part ("for 2, phone
+   2125550199" is no phone whole) is read from the shortest run of them that gives
+   one. Of two fields of one type, only the one asked, or the
    one the answer names ("change the count to 3"), takes the value; a bare hour
    ("four") is a time only when a time is asked. Texts and bools take an answer
    only by 1 and 2 (or when asked): anything is a text, and "yes" answers a read-back.
@@ -77,6 +85,9 @@ MAX_VALUE_WORDS = 8
 
 # "not large", "instead of the large": the words that say the next value is not meant.
 NEGATORS = (("not",), ("no",), ("never",), ("instead", "of"), ("rather", "than"))
+# Said between a value and the one meant instead, in one breath: "two, I mean three",
+# "small no large" (rule 4).
+REPAIRS = (("i", "mean"), ("actually",), ("sorry",), ("make", "that"), ("no",), ("rather",))
 # Words that may stand between a negator and its value: "not the large", "not at 7".
 NEGATION_GAP = frozenset({"the", "a", "an", "any", "on", "at", "for"})
 # Words of a value other than an option (rule 4), besides figures: "not two", "not Friday".
@@ -131,12 +142,15 @@ def fill_form(
     ):  # fmt: skip
         # Rule 1: the answer is the text asked for; "my name is Jo" gives its value.
         linked = _linked_value(words, asked)
-        value = read(asked.type_name, _text(linked if linked is not None else words), None)
-        return {} if value is None else {asked.name: value}
+        said, others = _text_then_others(linked if linked is not None else words, fields, read)
+        value = read(asked.type_name, _text(said), None)
+        found = others if value is None else {**others, asked.name: value}
+        return {f.name: found[f.name] for f in fields if f.name in found}
     answer = Answer(words, fields, asked, read)
     answer.read_linked()
     if asked is not None and asked.type_name in WHOLE_WORD_TYPES and asked.options is None:
         answer.read_plain(asked)
+    answer.drop_repaired()
     answer.drop_negated()
     if answer.read_options():
         answer.drop_pronoun_ones()
@@ -169,8 +183,10 @@ class Answer:
         linked = _linked_value(self.words, field)
         if start is None or linked is None:
             return
-        value = self.read(field.type_name, _text(linked), None)
+        said, others = _text_then_others(linked, self.fields, self.read)
+        value = self.read(field.type_name, _text(said), None)
         if value is not None:
+            self.found.update(others)
             self.found[field.name] = value
             self.words = self.words[:start]
 
@@ -180,6 +196,9 @@ class Answer:
             return
         value = self.read(field.type_name, _text(self.words), None)
         if value is None:
+            # The other words may hide it: "for 2, phone 2125550199" is no phone whole.
+            value = self._value_in_a_run(field.type_name)
+        if value is None:
             return
         bare = field.type_name == ValueType.TIME and is_bare_time(_text(self.words))
         if bare and field is not self.asked:
@@ -187,6 +206,16 @@ class Answer:
         self.found[field.name] = value
         start, end = self._value_span(field.type_name, value)
         del self.words[start:end]
+
+    def _value_in_a_run(self, type_name: str) -> JSON | None:
+        """The value of the first shortest run of words left that reads as one."""
+        count = len(self.words)
+        for length in range(1, min(count, MAX_VALUE_WORDS) + 1):
+            for start in range(count - length + 1):
+                value = self.read(type_name, _text(self.words[start : start + length]), None)
+                if value is not None:
+                    return value
+        return None
 
     def _value_span(self, type_name: str, value: JSON) -> tuple[int, int]:
         """The fewest words left that read as `value`: the words it took (all of them
@@ -208,6 +237,34 @@ class Answer:
         said_year = len(year) == 4 and year.isdigit()
         with_year = said_year and self.read(type_name, _text(self.words[start : end + 1]), None)
         return end + 1 if with_year == value else end
+
+    def drop_repaired(self) -> None:
+        """Rule 4: "two, I mean three": a value, a repair word, and a value of the same
+        kind after it; the first value and the repair word leave the answer."""
+        index = 1
+        while index < len(self.words):
+            length = _repair_at(self.words, index)
+            repaired = self._repaired_start(index, index + length) if length else None
+            if repaired is not None:
+                del self.words[repaired : index + length]
+                index = max(repaired, 1)
+                continue
+            index += 1
+
+    def _repaired_start(self, marker: int, after: int) -> int | None:
+        """Where the value ending at `marker` starts, when the words after the repair
+        word say a value of its kind: an option of the same field, or value words."""
+        after = _past_gap(self.words, after)
+        for field in self.fields:
+            for option in field.options or ():
+                start = marker - len(option.split())
+                said_before = start >= 0 and _says_option(self.words[start:marker], option)
+                if said_before and _option_end(self.words, after, field.options or ()):
+                    return start
+        start = marker
+        while start > 0 and _is_value_word(self.words[start - 1].plain):
+            start -= 1
+        return start if start < marker and _value_words_end(self.words, after) else None
 
     def drop_negated(self) -> None:
         """Rule 4: a negator and the option or value after it leave the answer."""
@@ -297,6 +354,14 @@ def _negator_at(words: Sequence[Word], index: int) -> int:
         run = words[index : index + len(negator)]
         if tuple(w.plain for w in run) == negator and not run[-1].ends_clause:
             return len(negator)
+    return 0
+
+
+def _repair_at(words: Sequence[Word], index: int) -> int:
+    """How many words the repair word at `index` has (0: none)."""
+    for repair in REPAIRS:
+        if tuple(w.plain for w in words[index : index + len(repair)]) == repair:
+            return len(repair)
     return 0
 
 
@@ -403,6 +468,28 @@ def _name_at(words: Sequence[Word], field: FormField) -> int | None:
         if [w.plain.removesuffix("'s") for w in words[start : start + len(name)]] == name:
             return start
     return None
+
+
+def _text_then_others(
+    words: Sequence[Word], fields: Sequence[FormField], read: Reader
+) -> tuple[Sequence[Word], dict[str, JSON]]:
+    """A text's words and the fields said after it: "Bob, and make it three" is the
+    text "Bob" and a count. The text stops at an "and" only when the words after it
+    give another field ("Johnson and Johnson" stays one text); a comma alone does not
+    stop it, as "12 Main Street, apartment 4" is one address, not a count."""
+    for cut in range(1, len(words)):
+        if words[cut].plain != "and":
+            continue
+        rest = words[cut + 1 :]
+        others = [f for f in fields if f.options is not None or f.type_name not in ASKED_ONLY]
+        found = fill_form(_text(rest), others, None, read) if rest else {}
+        if found:
+            return [*words[: cut - 1], _without_mark(words[cut - 1])], found
+    return words, {}
+
+
+def _without_mark(word: Word) -> Word:
+    return Word(word.said.rstrip(",.;:!?"), word.plain)
 
 
 def _linked_value(words: Sequence[Word], field: FormField) -> list[Word] | None:

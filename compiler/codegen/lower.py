@@ -39,9 +39,9 @@ from . import names
 from .expressions import ExpressionLowerer, env_type, shape
 from .ir import BodyIR, ImportIR, InputIR, IntentIR, ModuleIR, MoveIR, StepIR
 
-# The types said in words rather than as written: dates and times, durations, and lists
-# (each item as its type is said, joined as the locale joins a list).
-SPOKEN_TYPES = frozenset({ty.DATE, ty.TIME, ty.DATETIME, ty.DURATION})
+# The types said in words rather than as written: dates and times, durations, a bool as
+# yes or no, and lists (each item as its type is said, joined as the locale joins a list).
+SPOKEN_TYPES = frozenset({ty.DATE, ty.TIME, ty.DATETIME, ty.DURATION, ty.BOOL})
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,9 +271,9 @@ class BodyLowerer:
     def speech(self, expr: ast.Expr) -> str:
         """Text for a person (said, or sent as a message): dates and times read naturally.
 
-        A template value whose type is a date, time, datetime or duration, or a list,
-        is rendered with `call.spoken` ("Thursday, March 14, 2030 at 2 PM", "5 PM,
-        6 PM, and 7 PM"), everything else as in any other text.
+        A template value whose type is a date, time, datetime, duration or bool, or a
+        list, is rendered with `call.spoken` ("Thursday, March 14, 2030 at 2 PM", "5 PM,
+        6 PM, and 7 PM", a bool as "yes" or "no"), everything else as in any other text.
         """
         if isinstance(expr, ast.StringLit) and not expr.is_plain:
             parts = [

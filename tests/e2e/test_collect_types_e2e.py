@@ -97,7 +97,7 @@ def test_every_collect_type_understands_spoken_words(tmp_path: Path) -> None:
         "size": "large",
     }
     assert run.transcript[-4:] == [
-        "agent: Jane Doe, 42 guests, vegetarian true.",
+        "agent: Jane Doe, 42 guests, vegetarian yes.",
         f"agent: {spoken_date(tomorrow)} at 2 PM; reminder {spoken_date(reminder_day)} at 9:30 AM.",
         "agent: +15551234567, jane.doe@example.com, a large table.",
         "end: ended",
@@ -132,7 +132,7 @@ def test_every_collect_type_understands_figures_and_keypad_digits(tmp_path: Path
         "size": "medium",
     }
     assert run.transcript[-4:-1] == [
-        "agent: J. Doe, 1200 guests, vegetarian true.",
+        "agent: J. Doe, 1200 guests, vegetarian yes.",
         "agent: Tuesday, December 24, 2030 at 2:30 PM; reminder Thursday, March 14, 2030 at 2 PM.",
         "agent: +442079460000, jdoe@example.org, a medium table.",
     ]

@@ -183,3 +183,64 @@ def test_a_global_intent_is_heard_at_every_question_of_a_form(tmp_path: Path) ->
     assert run.status == 0, run.stderr
     assert run.transcript[-2:] == ["transfer to +15551230000", "end: transferred"]
     assert not [e for e in events if e["event"] == "variable_set" and e["name"] == "order"]
+
+
+DELIVERY_CHOICE = """
+    flow Pickup {
+      on no_answer -> bye
+      set usual = {size: "Large"}
+      collect order: {size: text in ["small", "large"], delivery: bool}
+        prompt "What would you like?"
+        ask size "What size?"
+        ask delivery "Is that for delivery?"
+        given usual
+        confirm "A {{order.size}}, delivery {{order.delivery}}. Right?"
+      end "{{order.size}}."
+      bye:
+      end "Bye."
+    }
+"""
+
+
+def test_a_given_option_in_another_case_is_kept_and_a_bool_is_read_back_as_yes(
+    tmp_path: Path,
+) -> None:
+    flow = write_flow(tmp_path, "pickup.flow", DELIVERY_CHOICE)
+    run, _ = run_logged(flow, ["yes", "yes"])
+
+    assert run.status == 0, run.stderr
+    # `given` "Large" is the option "large": the size is never asked.
+    assert [line for line in run.transcript if line.startswith("agent:")] == [
+        "agent: Is that for delivery?",
+        "agent: A large, delivery yes. Right?",
+        "agent: large.",
+    ]
+
+
+TABLE = """
+    flow Table {
+      on no_answer -> bye
+      collect booking: {party: number, at: time}
+        prompt "For how many, and when?"
+        ask party "How many?"
+        ask at "What time?"
+        confirm "{{booking.party}} at {{booking.at}}. Right?"
+      end "Booked for {{booking.at}}."
+      bye:
+      end "Bye."
+    }
+"""
+
+
+def test_a_time_corrected_without_its_half_of_the_day_keeps_the_old_half(
+    tmp_path: Path,
+) -> None:
+    flow = write_flow(tmp_path, "table.flow", TABLE)
+    evening, _ = run_logged(flow, ["four at 7 pm", "no, at eight", "yes"])
+    morning, _ = run_logged(flow, ["four at 7 pm", "no, at 8 am", "yes"])
+
+    assert evening.status == 0, evening.stderr
+    assert "agent: 4 at 8 PM. Right?" in evening.transcript
+    assert evening.transcript[-2] == "agent: Booked for 8 PM."
+    # A half said is kept: the caller meant the morning.
+    assert morning.transcript[-2] == "agent: Booked for 8 AM."

@@ -304,6 +304,47 @@ def test_no_word_gives_two_fields(
     assert filled_in(fields, said, asking) == values
 
 
+BOOKING = (
+    FormField("party", "number", "For how many?"),
+    FormField("day", "date", "Which day?"),
+    FormField("at", "time", "What time?"),
+    FormField("phone", "phone", "Your number?"),
+)
+
+
+@pytest.mark.parametrize(
+    ("said", "values"),
+    [
+        (
+            "for 4 people on the 5th at 7 pm, my number is 2125550199",
+            {"party": 4, "day": "2030-04-05", "at": "19:00", "phone": "+12125550199"},
+        ),
+        ("for 2, phone 2125550199", {"party": 2, "phone": "+12125550199"}),
+    ],
+)
+def test_a_value_is_read_from_its_own_words_in_a_longer_answer(
+    said: str, values: dict[str, JSON]
+) -> None:
+    assert filled_in(BOOKING, said) == values
+    assert filled_in(BOOKING, said, "phone") == values
+
+
+@pytest.mark.parametrize(
+    ("said", "asking", "values"),
+    [
+        ("Bob, and make it three", "name", {"count": 3, "name": "Bob"}),
+        ("the name is Bob Smith and make it three", None, {"count": 3, "name": "Bob Smith"}),
+        # an "and" after which nothing else is said stays in the text, and so does a comma
+        ("Johnson and Johnson", "name", {"name": "Johnson and Johnson"}),
+        ("12 Main Street, apartment 4", "name", {"name": "12 Main Street, apartment 4"}),
+    ],
+)
+def test_a_text_stops_at_an_and_after_which_other_fields_are_said(
+    said: str, asking: str | None, values: dict[str, JSON]
+) -> None:
+    assert filled_in((SIZE, COUNT, NAME), said, asking) == values
+
+
 @pytest.mark.parametrize(
     ("said", "values"),
     [
@@ -314,6 +355,14 @@ def test_no_word_gives_two_fields(
         ("not two but three larges", {"size": "large", "count": 3}),
         # a "no" before a comma negates nothing after it
         ("no, large", {"size": "large"}),
+        # a value repaired in the same answer: the later one wins
+        ("two, no, three", {"count": 3}),
+        ("two, I mean three", {"count": 3}),
+        ("two, actually three", {"count": 3}),
+        ("small, I mean large", {"size": "large"}),
+        ("small no large", {"size": "large"}),
+        # a repair word between values of two fields repairs nothing
+        ("two large no pepperoni", {"size": "large", "count": 2}),
     ],
 )
 def test_a_correction_at_the_read_back_reads_not_and_instead_of(
