@@ -13,7 +13,9 @@ matched against their phrases before it is understood as the question's type
 - a phrase with "not", "don't", "can't", "never"... shortly before it in its clause
   is not heard ("I don't want to cancel", "I can't cancel"); a clause ends at a
   punctuation mark, so "no, talk to a person" and "I don't know, operator"
-  say their phrase. A phrase that holds a negation itself ("not interested") is
+  say their phrase. A negation that asks rather than refuses ("can't I", "why
+  can't", "is there no", "never get to") does not negate: "why can't I talk to a
+  person" says it. A phrase that holds a negation itself ("not interested") is
   heard as written, whatever comes before it;
 - of the phrases heard, the one of most words wins ("talk to a person" over
   "person"); two intents tied for it is no intent (the question is asked as usual).
@@ -37,6 +39,8 @@ NEGATION_REACH = 3
 NEGATIONS = frozenset(
     {"not", "no", "never", "dont", "doesnt", "didnt", "wont", "cant", "cannot", "without"}
 )
+# The negated verbs that open a question before their subject ("can't I", "don't we").
+_NEGATED_VERBS = frozenset({"dont", "doesnt", "didnt", "wont", "cant"})
 # The endings a word may take and still be the phrase's word: plurals, past and
 # -ing forms ("operators", "canceled", "cancelling"), not other words of its stem.
 INFLECTIONS = ("s", "es", "d", "ed", "ing")
@@ -111,13 +115,29 @@ def _says(said: Sequence[str], phrase: Sequence[str]) -> bool:
 
 
 def _negated(said: Sequence[str], start: int) -> bool:
-    """A negation among the NEGATION_REACH words before `start`, in its clause."""
-    for word in reversed(said[max(0, start - NEGATION_REACH) : start]):
+    """A negation among the NEGATION_REACH words before `start`, in its clause, that
+    does not open a question or a complaint (`_asks`)."""
+    for at in range(start - 1, max(0, start - NEGATION_REACH) - 1, -1):
+        word = said[at]
         if word in _CLAUSE_END:
             return False
-        if word in NEGATIONS:
+        if word in NEGATIONS and not _asks(said, at):
             return True
     return False
+
+
+def _asks(said: Sequence[str], at: int) -> bool:
+    """Whether the negation at `at` asks for what follows rather than refusing it:
+    "can't I / why can't / is there no / never get to talk to a person" all want
+    the person."""
+    before = said[max(0, at - 2) : at]
+    after = said[at + 1 : at + 3]
+    return (
+        (said[at] in _NEGATED_VERBS and after[:1] in {("i",), ("we",)})  # "can't I"
+        or before[-1:] == ("why",)  # "why not", "why can't"
+        or (before[-1:] == ("there",) and before[:1] in {("is",), ("isnt",), ("are",)})
+        or (said[at] == "never" and after in {("get", "to"), ("gets", "to"), ("got", "to")})
+    )
 
 
 def same_word(word: str, wanted: str) -> bool:

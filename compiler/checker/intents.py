@@ -9,9 +9,11 @@ An intent heard at no collect can never be taken (W0111). A phrase that the
 caller would say to answer one of those collects is heard as the intent instead,
 so that answer could never be given (E0310): one of its written options that
 says the phrase (by the very rules the runtime matches phrases with), or the
-phrase itself read as a value of the collect's type ("no" at a `bool`, "zero" at
-a `number`, "tomorrow" at a `date`; "yes"/"no" at a form's `confirm`), by the
-runtime's own understanding.
+phrase itself read as a value of the collect's type ("zero" at a `number`,
+"tomorrow" at a `date`, "noon" at a `time`), by the runtime's own understanding.
+A yes/no question is not one of those: there the runtime lets a phrase win over
+the yes or no said with it ("no, talk to a person"), and phrases such as "never
+mind" or "no thanks" are meant to be heard at it.
 """
 
 from __future__ import annotations
@@ -158,16 +160,17 @@ def _inflected(said: str, phrase: str) -> list[tuple[str, str]]:
 
 
 # The types whose reading of an answer a phrase could take away: text reads any words
-# and a secret is any answer, so an intent is meant to be heard over those.
-_READ_TYPES = frozenset(COLLECTABLE) - {ValueType.TEXT, ValueType.SECRET}
+# and a secret is any answer, so an intent is meant to be heard over those; at a bool
+# the phrase wins over the yes or no (the module).
+_READ_TYPES = frozenset(COLLECTABLE) - {ValueType.TEXT, ValueType.SECRET, ValueType.BOOL}
 # The moment phrases are read at (a date's "tomorrow" is one on any day).
 _SOME_DAY = datetime(2026, 1, 7, 12, 0)
 _RULES = RuleBasedUnderstanding()
 
 
 def _value_collisions(intent: ast.Intent, collect: ast.Collect) -> Iterator[Diagnostic]:
-    """A phrase of the intent that the collect's type (or a field's, or a form's
-    read-back, a yes or no) reads as a value, once per phrase: the caller saying it
+    """A phrase of the intent that the collect's type (or a field's) reads as a
+    value, once per phrase: the caller saying it
     to answer would take the intent."""
     for phrase in intent.phrases:
         for asked, type_name, what in _questions(collect):
@@ -187,9 +190,6 @@ def _questions(collect: ast.Collect) -> Iterator[tuple[Span, ValueType, str]]:
     for field in collect.form.fields:
         if field.options is None:
             yield from _typed(field.type, f"the field '{field.name.name}'")
-    if collect.form.confirm is not None:
-        read_back = f"the read-back of 'collect {collect.var.name}' (a yes or no)"
-        yield collect.form.confirm.span, ValueType.BOOL, read_back
 
 
 def _typed(type_expr: ast.TypeExpr, what: str) -> Iterator[tuple[Span, ValueType, str]]:

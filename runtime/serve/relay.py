@@ -309,6 +309,11 @@ class _Heard:
     text: str
     key: bool
 
+    @property
+    def what(self) -> str:
+        """What was sent, for the log (not the words themselves: they are the caller's)."""
+        return "a key" if self.key else "words"
+
 
 class _Voice:
     """The agent's words on their way to Twilio, one `text` message for each thing said.
@@ -343,18 +348,6 @@ class _Voice:
         """An uninterruptible text is still to be sent or being said."""
         waiting = any(not said.interruptible for said in self._waiting)
         return waiting or time.monotonic() < self._held_until
-
-    @property
-    def hold_ends_at(self) -> float:
-        """When the last uninterruptible text will have been said, as far as can be told
-        now: the texts still waiting are reckoned at SPOKEN_CHARS_PER_SECOND after
-        the words sent so far."""
-        ends, spoken_at = self._held_until, max(self.quiet_at, time.monotonic())
-        for said in self._waiting:
-            spoken_at += len(said.text) / SPOKEN_CHARS_PER_SECOND
-            if not said.interruptible:
-                ends = spoken_at
-        return ends
 
     def say(self, texts: Iterable[Said]) -> None:
         self._waiting.extend(texts)
@@ -523,23 +516,18 @@ class _Session:
         keys, last_key = "", 0.0
         key_pause = min(DIGIT_PAUSE_SECONDS, question.timeout_seconds)
         enough_keys = keys_that_answer(question)
-        # Words and keys that came over an uninterruptible text: taken once it is said.
-        held_back: deque[_Heard] = deque()
         while True:
-            if held_back and not self._voice.holding:
-                heard: _Heard | None = held_back.popleft()
-            else:
-                deadline = last_key + key_pause if keys else self._silence_at(question)
-                if held_back:
-                    deadline = min(deadline, self._voice.hold_ends_at)
-                heard = await self._next_heard(deadline)
+            deadline = last_key + key_pause if keys else self._silence_at(question)
+            heard = await self._next_heard(deadline)
             if heard is None:
                 if keys:
                     return CallerInput(InputKind.TURN, heard=keys)
                 if not self._voice.sending and time.monotonic() >= self._silence_at(question):
                     return SILENCE
             elif self._voice.holding:
-                held_back.append(heard)
+                # Over an uninterruptible text nothing is heard: words kept for later
+                # would answer the question that follows it before it is asked.
+                self._warn(f"did not hear {heard.what} said over an uninterruptible text")
             elif not heard.key and not keys:
                 self._voice.stop()
                 return CallerInput(InputKind.TURN, heard=heard.text)

@@ -165,15 +165,16 @@ READ_BACK = """
 @pytest.mark.parametrize(
     ("question", "phrase", "reported"),
     [
-        ("bool", '"no"', True),
-        ("bool", '"no thanks"', True),
+        ("bool", '"no"', False),  # at a yes/no question the phrase wins (runtime)
+        ("bool", '"no thanks"', False),
+        ("bool", '"wrong number"', False),
         ("number", '"zero"', True),
         ("date", '"tomorrow"', True),
         ("time", '"noon"', True),
         ("text", '"no"', False),  # any words are a text: an intent is heard over them
         ("number", '"never mind"', False),
         ("date", '"the operator"', False),
-        (FORM + ASKS + READ_BACK, '"yes"', True),  # the read-back's answer
+        (FORM + ASKS + READ_BACK, '"yes"', False),  # the read-back is a yes/no question
         (FORM + ASKS, '"yes"', False),  # no read-back
         (FORM + ASKS, '"two"', True),  # a field's
         (FORM + ASKS + READ_BACK, '"the operator"', False),

@@ -62,6 +62,16 @@ def test_a_negation_reaches_no_further_than_its_clause() -> None:
     )
 
 
+def test_a_negation_that_asks_for_the_phrase_does_not_negate_it() -> None:
+    for said in ("why can't I talk to a person", "can't I just talk to a person?",
+                 "is there no way to talk to a person", "I never get to talk to a person",
+                 "why don't we talk to a person"):  # fmt: skip
+        assert heard_intent(said, INTENTS) == HeardIntent("human", "talk to a person"), said
+    for said in ("I can't talk to a person", "there's no need to talk to a person",
+                 "no I don't want to cancel", "I never want to cancel"):  # fmt: skip
+        assert heard_intent(said, INTENTS) is None, said
+
+
 def test_a_phrase_holding_a_negation_is_heard_as_written() -> None:
     intents = {"stop": ["not interested"], **INTENTS}
     for said in ("No, I'm not interested", "no im not interested", "not interested"):
