@@ -420,15 +420,22 @@ class BodyLowerer:
         elif step.options is not None:
             # A list computed when the step runs: each item as its text.
             parts.append(f"options=ops.options({self.exprs.lower(step.options)})")
-        if step.attempts is not None:
-            parts.append(f"attempts={int(step.attempts.value)!r}")
-        if step.timeout is not None:
-            parts.append(f"timeout_seconds={step.timeout.milliseconds / 1000!r}")
+        parts += self._waiting(step)
         if step.day_part is not None:
             parts.append(f"day_part={step.day_part.name!r}")
         if step.digits is not None:
             parts.append(f"digits={int(step.digits.value)!r}")
         return f"Question({', '.join(parts)})"
+
+    @staticmethod
+    def _waiting(step: ast.Collect) -> list[str]:
+        """How often and how long a collect (a single answer or a form) waits for one."""
+        parts = []
+        if step.attempts is not None:
+            parts.append(f"attempts={int(step.attempts.value)!r}")
+        if step.timeout is not None:
+            parts.append(f"timeout_seconds={step.timeout.milliseconds / 1000!r}")
+        return parts
 
     def _form(self, step: ast.Collect, form: ast.Form) -> str:
         """The `FormQuestion` of a collect of a record: its fields as data, each with its
@@ -438,10 +445,7 @@ class BodyLowerer:
         parts = [self.speech(step.prompt), f"fields=({fields},)"]
         if step.reprompt is not None:
             parts.append(f"reprompt={self.speech(step.reprompt)}")
-        if step.attempts is not None:
-            parts.append(f"attempts={int(step.attempts.value)!r}")
-        if step.timeout is not None:
-            parts.append(f"timeout_seconds={step.timeout.milliseconds / 1000!r}")
+        parts += self._waiting(step)
         if form.given is not None:
             parts.append(f"given={self.exprs.lower(form.given)}")
         if form.confirm is not None:
